@@ -1,0 +1,3 @@
+"""pyprobe_tracer."""
+
+__version__ = "0.1.0"

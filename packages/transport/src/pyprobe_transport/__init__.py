@@ -1,0 +1,3 @@
+"""pyprobe_transport."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+"""pyprobe_wire."""
+
+__version__ = "0.1.0"
