@@ -1,0 +1,108 @@
+"""nox sessions for the PyProbe monorepo.
+
+    nox -s tests-3.12      install every package and run the whole suite on 3.12
+    nox -s lint            ruff check + format check
+    nox -s bench           run every benchmark in benchmarks/
+    nox -s build           build sdists and wheels of every package into dist/
+
+Interpreters are found on PATH or under pyenv (see pipelines/interpreters.py);
+none is ever downloaded. uv is the venv backend when installed, virtualenv
+otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from pipelines.interpreters import (  # noqa: E402
+    SUPPORTED_PYTHONS,
+    find_python,
+    missing_python_message,
+)
+
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+PACKAGES = ("wire", "transport", "tracer", "gui", "tddprose", "tpr")
+DIST_NAMES = ("pyprobe-wire", "pyprobe-transport", "pyprobe-tracer", "pyprobe", "tddprose", "tpr")
+CURRENT_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.download_python = "never"
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["lint", f"tests-{CURRENT_PYTHON}"]
+os.environ["UV_PYTHON_DOWNLOADS"] = "never"
+
+
+def install_packages(session: nox.Session, *groups: str) -> None:
+    """Install the tool groups, then every package built fresh from packages/."""
+    for group in groups:
+        requirements = nox.project.dependency_groups(PYPROJECT, group)
+        if requirements:
+            session.install(*requirements)
+    refresh = []
+    if session.venv_backend == "uv":
+        # uv caches wheels built from local directories; never test a stale one.
+        for name in DIST_NAMES:
+            refresh += ["--refresh-package", name, "--reinstall-package", name]
+    session.install(*refresh, *(str(ROOT / "packages" / name) for name in PACKAGES))
+
+
+def tests_session(version: str):
+    interpreter = find_python(version)
+    if interpreter is None:
+
+        def missing(session: nox.Session) -> None:
+            session.error(missing_python_message(version))
+
+        missing.__doc__ = f"Python {version} is not installed here (the session says how to fix it)."
+        return nox.session(name=f"tests-{version}", python=False)(missing)
+
+    def tests(session: nox.Session) -> None:
+        install_packages(session, "test")
+        session.run("python", "-m", "pytest", *session.posargs, env={"QT_QPA_PLATFORM": "offscreen"})
+
+    tests.__doc__ = f"Install every package and run the whole suite on Python {version}."
+    return nox.session(name=f"tests-{version}", python=str(interpreter))(tests)
+
+
+for _version in SUPPORTED_PYTHONS:
+    tests_session(_version)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole repo."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", str(ROOT))
+    session.run("ruff", "format", "--check", str(ROOT))
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run every benchmark in benchmarks/; each prints `name: value (ratio vs baseline)`."""
+    install_packages(session, "bench")
+    benchmarks = sorted((ROOT / "benchmarks").glob("bench_*.py"))
+    if not benchmarks:
+        session.error("no benchmarks found in benchmarks/ (expected bench_*.py files)")
+    for script in benchmarks:
+        session.run("python", str(script), *session.posargs)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build release sdists and wheels of every package into dist/ and check them."""
+    requirements = nox.project.dependency_groups(PYPROJECT, "build")
+    session.install(*requirements)
+    out = ROOT / "dist"
+    for name in PACKAGES:
+        session.run(
+            "python", "-m", "build", "--outdir", str(out), str(ROOT / "packages" / name),
+            env={"PYPROBE_RELEASE_BUILD": "1"},
+        )
+    session.run("python", "-m", "twine", "check", "--strict", *map(str, sorted(out.glob("*"))))

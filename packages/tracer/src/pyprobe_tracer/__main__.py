@@ -1,0 +1,5 @@
+import sys
+
+from pyprobe_tracer.cli import main
+
+sys.exit(main())

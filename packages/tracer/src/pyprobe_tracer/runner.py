@@ -1,0 +1,40 @@
+"""Run the user's script as ``__main__``, the way ``python script.py`` would."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+import traceback
+from pathlib import Path
+
+
+def exit_code_of(exc: SystemExit) -> int:
+    """The process exit code ``python script.py`` would give for ``exc``."""
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def run_script(script: Path, script_args: list[str]) -> int:
+    """Run ``script`` with ``sys.argv`` and ``sys.path[0]`` set as Python sets them.
+
+    Returns the exit code: 0 on success, the script's own ``SystemExit`` code,
+    or 1 after printing the traceback of an uncaught exception.
+    """
+    saved_argv, saved_path0 = sys.argv, sys.path[0]
+    sys.argv = [str(script), *script_args]
+    sys.path[0] = str(script.resolve().parent)
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    except SystemExit as exc:
+        return exit_code_of(exc)
+    except Exception:
+        traceback.print_exc()
+        return 1
+    finally:
+        sys.argv, sys.path[0] = saved_argv, saved_path0
+    return 0
