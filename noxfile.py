@@ -60,12 +60,16 @@ def tests_session(version: str):
         def missing(session: nox.Session) -> None:
             session.error(missing_python_message(version))
 
-        missing.__doc__ = f"Python {version} is not installed here (the session says how to fix it)."
+        missing.__doc__ = (
+            f"Python {version} is not installed here (the session says how to fix it)."
+        )
         return nox.session(name=f"tests-{version}", python=False)(missing)
 
     def tests(session: nox.Session) -> None:
         install_packages(session, "test")
-        session.run("python", "-m", "pytest", *session.posargs, env={"QT_QPA_PLATFORM": "offscreen"})
+        session.run(
+            "python", "-m", "pytest", *session.posargs, env={"QT_QPA_PLATFORM": "offscreen"}
+        )
 
     tests.__doc__ = f"Install every package and run the whole suite on Python {version}."
     return nox.session(name=f"tests-{version}", python=str(interpreter))(tests)
@@ -102,7 +106,12 @@ def build(session: nox.Session) -> None:
     out = ROOT / "dist"
     for name in PACKAGES:
         session.run(
-            "python", "-m", "build", "--outdir", str(out), str(ROOT / "packages" / name),
+            "python",
+            "-m",
+            "build",
+            "--outdir",
+            str(out),
+            str(ROOT / "packages" / name),
             env={"PYPROBE_RELEASE_BUILD": "1"},
         )
     session.run("python", "-m", "twine", "check", "--strict", *map(str, sorted(out.glob("*"))))

@@ -1,9 +1,9 @@
 """invoke tasks: thin wrappers over the nox sessions in noxfile.py.
 
-    invoke test                    the whole suite on Python 3.12
-    invoke test --python all       ... on every supported Python (3.10-3.13)
-    invoke test --pytest "tests/ipc -k roundtrip"
-    invoke lint | invoke bench | invoke build
+invoke test                    the whole suite on Python 3.12
+invoke test --python all       ... on every supported Python (3.10-3.13)
+invoke test --pytest "tests/ipc -k roundtrip"
+invoke lint | invoke bench | invoke build
 """
 
 from __future__ import annotations

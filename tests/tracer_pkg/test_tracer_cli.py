@@ -8,6 +8,7 @@ import sys
 import threading
 
 import pytest
+
 from pyprobe_transport import SocketServer
 
 
