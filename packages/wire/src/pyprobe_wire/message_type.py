@@ -1,0 +1,69 @@
+"""The kinds of message exchanged between the GUI and the tracer subprocess."""
+
+from __future__ import annotations
+
+import enum
+
+
+class MessageType(enum.Enum):
+    """What a message means. Frames carry the member *name*.
+
+    The payload shapes below are the conventions of the two ends; the wire format
+    itself accepts any encodable payload with any type.
+    """
+
+    CMD_ADD_PROBE = "CMD_ADD_PROBE"
+    """GUI -> tracer: start capturing a variable. Payload: ``{"anchor": ProbeAnchor}``."""
+
+    CMD_REMOVE_PROBE = "CMD_REMOVE_PROBE"
+    """GUI -> tracer: stop capturing a variable. Payload: ``{"anchor": ProbeAnchor}``."""
+
+    CMD_SET_THROTTLE = "CMD_SET_THROTTLE"
+    """GUI -> tracer: limit how often values are sent. Payload: ``{"max_hz": float}``."""
+
+    CMD_START = "CMD_START"
+    """GUI -> tracer: run the script. Payload: None or a dict of run options."""
+
+    CMD_PAUSE = "CMD_PAUSE"
+    """GUI -> tracer: suspend the script at the next trace event. Payload: None."""
+
+    CMD_RESUME = "CMD_RESUME"
+    """GUI -> tracer: continue a paused script. Payload: None."""
+
+    CMD_STOP = "CMD_STOP"
+    """GUI -> tracer: end the run. Payload: None."""
+
+    DATA_SCRIPT_START = "DATA_SCRIPT_START"
+    """Tracer -> GUI: the script began running. Payload: ``{"script": str, "pid": int}``."""
+
+    DATA_PROBE_VALUE = "DATA_PROBE_VALUE"
+    """Tracer -> GUI: one captured value. Payload: ``{"anchor": ProbeAnchor, "value": ...}``."""
+
+    DATA_PROBE_VALUE_BATCH = "DATA_PROBE_VALUE_BATCH"
+    """Tracer -> GUI: several captured values. Payload: ``{"values": [<DATA_PROBE_VALUE
+    payload>, ...]}``."""
+
+    DATA_STDOUT = "DATA_STDOUT"
+    """Tracer -> GUI: text the script wrote to stdout. Payload: ``{"text": str}``."""
+
+    DATA_STDERR = "DATA_STDERR"
+    """Tracer -> GUI: text the script wrote to stderr. Payload: ``{"text": str}``."""
+
+    DATA_EXCEPTION = "DATA_EXCEPTION"
+    """Tracer -> GUI: the script raised. Payload: ``{"type": str, "message": str,
+    "traceback": str}``."""
+
+    DATA_SCRIPT_END = "DATA_SCRIPT_END"
+    """Tracer -> GUI: the script finished. Payload: ``{"exit_code": int}``."""
+
+    DATA_DROPPED = "DATA_DROPPED"
+    """Tracer -> GUI: captures were dropped (throttling, back-pressure).
+    Payload: ``{"count": int}``."""
+
+    HANDSHAKE = "HANDSHAKE"
+    """Tracer -> GUI, first message on a connection.
+    Payload: ``{"protocol_version": PROTOCOL_VERSION}``."""
+
+    HANDSHAKE_ACK = "HANDSHAKE_ACK"
+    """GUI -> tracer, reply to HANDSHAKE.
+    Payload: ``{"protocol_version": str, "accepted": bool}``."""
