@@ -4,64 +4,18 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import stat
 import struct
-import threading
 import time
-from contextlib import contextmanager
 
 import pytest
 
 from pyprobe_transport import ConnectionClosed, SocketClient, SocketServer, SocketTransport
-
-TIMEOUT = 5.0
-needs_unix = pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="no Unix domain sockets")
-
-
-class Background:
-    """Run ``fn(*args)`` in a thread; ``result()`` joins it and re-raises what it raised."""
-
-    def __init__(self, fn, *args):
-        self._outcome: list = []
-        self._thread = threading.Thread(target=self._run, args=(fn, args), daemon=True)
-        self._thread.start()
-
-    def _run(self, fn, args):
-        try:
-            self._outcome.append((True, fn(*args)))
-        except BaseException as exc:
-            self._outcome.append((False, exc))
-
-    def result(self, timeout=TIMEOUT):
-        self._thread.join(timeout)
-        assert not self._thread.is_alive(), "background call did not finish"
-        ok, value = self._outcome[0]
-        if not ok:
-            raise value
-        return value
-
-
-@contextmanager
-def tcp_pair():
-    """(server side, client side) of one TCP connection, both closed afterwards."""
-    with SocketServer() as server:
-        host, port = server.address
-        with (
-            SocketClient.connect(host, port, timeout=TIMEOUT) as client,
-            server.accept(timeout=TIMEOUT) as accepted,
-        ):
-            yield accepted, client
+from tests._support.sockets import TIMEOUT, Background, closed_port, needs_unix, transport_pair
 
 
 def blob(size: int, seed: int = 0) -> bytes:
     return random.Random(seed).randbytes(size)
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_server_accepts_connection():
@@ -83,7 +37,7 @@ def test_server_accepts_connection():
 
 def test_send_recv_small():
     payload = bytes(range(100))
-    with tcp_pair() as (server_side, client_side):
+    with transport_pair("tcp") as (server_side, client_side):
         client_side.send_frame(payload)
         received = server_side.recv_frame(timeout=TIMEOUT)
     assert isinstance(received, bytearray)
@@ -93,7 +47,7 @@ def test_send_recv_small():
 
 def test_send_recv_large():
     payload = blob(10 * 1024 * 1024)
-    with tcp_pair() as (server_side, client_side):
+    with transport_pair("tcp") as (server_side, client_side):
         sending = Background(client_side.send_frame, payload)
         received = server_side.recv_frame(timeout=TIMEOUT)
         sending.result()
@@ -103,7 +57,7 @@ def test_send_recv_large():
 
 def test_bidirectional():
     to_client, to_server = blob(1 << 20, seed=1), blob(1 << 20, seed=2)
-    with tcp_pair() as (server_side, client_side):
+    with transport_pair("tcp") as (server_side, client_side):
         # Both directions in flight at once.
         server_sending = Background(server_side.send_frame, to_client)
         client_sending = Background(client_side.send_frame, to_server)
@@ -119,7 +73,7 @@ def test_bidirectional():
 
 
 def test_client_disconnect_detected():
-    with tcp_pair() as (server_side, client_side):
+    with transport_pair("tcp") as (server_side, client_side):
         client_side.send_frame(b"last words")
         client_side.close()
         assert server_side.recv_frame(timeout=TIMEOUT) == b"last words"
@@ -157,7 +111,7 @@ def test_concurrent_send_recv():
             # One writer sends each frame as scatter-gather parts, the other as one buffer.
             transport.send_frame([data[:8], data[8:100], data[100:]] if writer else data)
 
-    with tcp_pair() as (server_side, client_side):
+    with transport_pair("tcp") as (server_side, client_side):
         writers = [Background(write, client_side, writer) for writer in (0, 1)]
         next_seq = [0, 0]
         for _ in range(2 * frames_per_thread):

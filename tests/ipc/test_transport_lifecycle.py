@@ -25,9 +25,7 @@ from pyprobe_transport import (
     connect,
     parse_address,
 )
-
-TIMEOUT = 5.0
-needs_unix = pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="no Unix domain sockets")
+from tests._support.sockets import TIMEOUT, Background, needs_unix
 
 
 def test_importing_the_package_pulls_in_no_numpy_and_no_other_pyprobe_package():
@@ -98,21 +96,11 @@ def test_server_close_is_idempotent_and_stops_listening():
 
 def test_closing_the_server_wakes_a_blocked_accept():
     server = SocketServer()
-    outcome = []
-
-    def wait_for_client():
-        try:
-            server.accept(timeout=None)
-        except BaseException as exc:
-            outcome.append(exc)
-
-    thread = threading.Thread(target=wait_for_client, daemon=True)
-    thread.start()
+    accepting = Background(server.accept, None)
     time.sleep(0.05)
     server.close()
-    thread.join(TIMEOUT)
-    assert not thread.is_alive()
-    assert isinstance(outcome[0], TransportError)
+    with pytest.raises(TransportError):
+        accepting.result()
 
 
 def test_server_context_manager_closes_it():
@@ -177,26 +165,16 @@ def test_transport_context_manager_closes_it():
 
 
 def test_closing_a_transport_wakes_its_blocked_reader():
-    outcome = []
     with (
         SocketServer() as server,
         SocketClient.connect(*server.address, timeout=TIMEOUT) as client,
         server.accept(timeout=TIMEOUT),
     ):
-
-        def read():
-            try:
-                client.recv_frame()
-            except BaseException as exc:
-                outcome.append(exc)
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
+        reading = Background(client.recv_frame)
         time.sleep(0.05)
         client.close()
-        reader.join(TIMEOUT)
-        assert not reader.is_alive()
-        assert isinstance(outcome[0], ConnectionClosed)
+        with pytest.raises(ConnectionClosed):
+            reading.result()
 
 
 def test_a_second_concurrent_reader_is_refused():
@@ -305,19 +283,13 @@ def test_closing_a_transport_wakes_a_blocked_sender():
         SocketClient.connect(*server.address, timeout=TIMEOUT) as client,
         server.accept(timeout=TIMEOUT),  # never reads, so the sender fills the buffers
     ):
-        outcome = []
 
         def send_forever():
-            try:
-                while True:
-                    client.send_frame(bytes(1 << 20))
-            except BaseException as exc:
-                outcome.append(exc)
+            while True:
+                client.send_frame(bytes(1 << 20))
 
-        sender = threading.Thread(target=send_forever, daemon=True)
-        sender.start()
+        sending = Background(send_forever)
         time.sleep(0.2)
         client.close()
-        sender.join(TIMEOUT)
-        assert not sender.is_alive()
-        assert isinstance(outcome[0], ConnectionClosed)
+        with pytest.raises(ConnectionClosed):
+            sending.result()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
@@ -22,6 +21,7 @@ from pyprobe_wire import (
     encode_message,
     encode_message_parts,
 )
+from tests._support.values import assert_same
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -92,40 +92,6 @@ messages = st.builds(
     payload=payloads,
     timestamp=st.floats(allow_nan=False, allow_infinity=False),
 )
-
-
-def assert_same(got, expected):
-    """Exact equality that also checks types, float bits (nan aside) and array bytes."""
-    assert type(got) is type(expected), (type(got), type(expected))
-    if isinstance(expected, np.ndarray):
-        wire_dtype = expected.dtype.newbyteorder("<")
-        assert got.dtype.str == wire_dtype.str
-        assert got.shape == expected.shape
-        assert got.tobytes() == np.ascontiguousarray(expected, dtype=wire_dtype).tobytes()
-    elif isinstance(expected, np.generic):
-        if np.isnan(expected):
-            assert np.isnan(got)
-        else:
-            assert got.tobytes() == expected.tobytes()
-    elif isinstance(expected, float):
-        assert float_key(got) == float_key(expected)
-    elif isinstance(expected, complex):
-        assert float_key(got.real) == float_key(expected.real)
-        assert float_key(got.imag) == float_key(expected.imag)
-    elif isinstance(expected, (list, tuple)):
-        assert len(got) == len(expected)
-        for g, e in zip(got, expected, strict=True):
-            assert_same(g, e)
-    elif isinstance(expected, dict):
-        assert list(got) == list(expected)
-        for key in expected:
-            assert_same(got[key], expected[key])
-    else:
-        assert got == expected
-
-
-def float_key(x: float) -> str:
-    return "nan" if math.isnan(x) else x.hex()
 
 
 def assert_same_message(got: Message, expected: Message):

@@ -27,6 +27,7 @@ from pyprobe_wire import (
     encode_message,
     encode_message_parts,
 )
+from tests._support.values import assert_same
 
 NUMERIC_DTYPES = [
     np.bool_,
@@ -407,30 +408,7 @@ def test_array_subclasses_are_refused():
 )
 def test_python_values_roundtrip_with_their_types(value):
     got = roundtrip({"v": value})["v"]
-    assert_same_value(got, value)
-
-
-def assert_same_value(got, expected):
-    assert type(got) is type(expected), (got, expected)
-    if isinstance(expected, float):
-        assert struct_float(got) == struct_float(expected)
-    elif isinstance(expected, complex):
-        assert struct_float(got.real) == struct_float(expected.real)
-        assert struct_float(got.imag) == struct_float(expected.imag)
-    elif isinstance(expected, (list, tuple)):
-        assert len(got) == len(expected)
-        for g, e in zip(got, expected, strict=True):
-            assert_same_value(g, e)
-    elif isinstance(expected, dict):
-        assert list(got) == list(expected)
-        for key in expected:
-            assert_same_value(got[key], expected[key])
-    else:
-        assert got == expected
-
-
-def struct_float(x: float) -> str:
-    return "nan" if math.isnan(x) else x.hex()
+    assert_same(got, value)
 
 
 def test_nan_roundtrips():
@@ -607,7 +585,7 @@ def test_integer_timestamps_come_back_as_float():
 def test_user_dicts_with_reserved_keys_are_never_taken_for_tags(user_dict):
     out = roundtrip({"user": user_dict})
     assert out == {"user": user_dict}
-    assert_same_value(out["user"], user_dict)
+    assert_same(out["user"], user_dict)
 
 
 def test_reserved_keys_are_escaped_on_the_wire():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import threading
@@ -10,6 +9,7 @@ import threading
 import pytest
 
 from pyprobe_transport import SocketServer
+from tests._support.sockets import closed_port
 
 
 def run_tracer(*args: str) -> subprocess.CompletedProcess[str]:
@@ -35,27 +35,25 @@ def listening():
             transport.close()
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+@pytest.fixture
+def empty_script(tmp_path):
+    script = tmp_path / "empty.py"
+    script.write_text("")
+    return script
 
 
 @pytest.mark.parametrize("bad", ["nonsense", "127.0.0.1:http", "127.0.0.1:70000", "unix:"])
-def test_malformed_socket_address_is_a_usage_error(tmp_path, bad):
-    script = tmp_path / "s.py"
-    script.write_text("")
-    result = run_tracer("--socket", bad, str(script))
+def test_malformed_socket_address_is_a_usage_error(empty_script, bad):
+    result = run_tracer("--socket", bad, str(empty_script))
     assert result.returncode == 2
     assert "argument --socket:" in result.stderr
     assert repr(bad) in result.stderr or "port" in result.stderr
 
 
-def test_unreachable_gui_exits_1_with_the_address(tmp_path):
-    script = tmp_path / "s.py"
-    script.write_text("")
+def test_unreachable_gui_exits_1_with_the_address(empty_script):
     port = closed_port()
-    result = run_tracer("--socket", f"127.0.0.1:{port}", "--connect-timeout", "2", str(script))
+    address = f"127.0.0.1:{port}"
+    result = run_tracer("--socket", address, "--connect-timeout", "2", str(empty_script))
     assert result.returncode == 1
     assert f"cannot connect to the GUI at 127.0.0.1:{port}" in result.stderr
 

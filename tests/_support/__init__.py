@@ -1,0 +1,1 @@
+"""Helpers shared by several test files (not collected: no test_ prefix)."""
