@@ -13,6 +13,7 @@ otherwise.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -104,11 +105,14 @@ def build(session: nox.Session) -> None:
     requirements = nox.project.dependency_groups(PYPROJECT, "build")
     session.install(*requirements)
     out = ROOT / "dist"
+    shutil.rmtree(out, ignore_errors=True)
+    installer = ["--installer", "uv"] if session.venv_backend == "uv" else []
     for name in PACKAGES:
         session.run(
             "python",
             "-m",
             "build",
+            *installer,
             "--outdir",
             str(out),
             str(ROOT / "packages" / name),
