@@ -1,6 +1,7 @@
 """nox sessions for the PyProbe monorepo.
 
     nox -s tests-3.12      install every package and run the whole suite on 3.12
+    nox -s milestone -- milestone M6    run a milestone gate (invoke milestone M6)
     nox -s lint            ruff check + format check
     nox -s bench           run every benchmark in benchmarks/
     nox -s build           build sdists and wheels of every package into dist/
@@ -81,6 +82,13 @@ for _version in SUPPORTED_PYTHONS:
 
 
 @nox.session
+def milestone(session: nox.Session) -> None:
+    """Run a milestone gate: nox -s milestone -- M6 [--step next] (see invoke milestone)."""
+    install_packages(session, "test")
+    session.run("python", "-m", "pipelines", "--root", str(ROOT), *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the whole repo."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
@@ -91,7 +99,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Run every benchmark in benchmarks/; each prints `name: value (ratio vs baseline)`."""
-    install_packages(session, "bench")
+    install_packages(session, "test", "bench")
     benchmarks = sorted((ROOT / "benchmarks").glob("bench_*.py"))
     if not benchmarks:
         session.error("no benchmarks found in benchmarks/ (expected bench_*.py files)")

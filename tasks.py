@@ -1,5 +1,9 @@
-"""invoke tasks: thin wrappers over the nox sessions in noxfile.py.
+"""invoke tasks: thin wrappers over pipelines/ and the nox sessions in noxfile.py.
 
+invoke milestone M3            prove a milestone: RED, GREEN, regression, results doc
+invoke milestone M3 --step next
+invoke status                  the status ledger and the dependency graph
+invoke plan M3                 one plan as a readable document
 invoke test                    the whole suite on Python 3.12
 invoke test --python all       ... on every supported Python (3.10-3.13)
 invoke test --pytest "tests/ipc -k roundtrip"
@@ -10,11 +14,17 @@ from __future__ import annotations
 
 import shlex
 import sys
+from pathlib import Path
 
 from invoke import Exit, task
 
+from pipelines import cli as pipelines_cli
+from pipelines.errors import PlanError
+from pipelines.gate import FAILFAST_MODES
 from pipelines.interpreters import SUPPORTED_PYTHONS
+from pipelines.plan import load_plans
 
+ROOT = Path(__file__).resolve().parent
 NOX = f"{shlex.quote(sys.executable)} -m nox"
 
 
@@ -60,3 +70,39 @@ def bench(c, args=""):
 def build(c):
     """Build release sdists and wheels of every package into dist/ (nox build)."""
     nox(c, "build")
+
+
+@task(
+    help={
+        "milestone": "the milestone to prove, e.g. M6",
+        "step": "run one step only: 'next' (the first not complete) or its number",
+        "force": "run even if a milestone it depends on is not DONE yet",
+        "failfast_mode": f"stop GREEN and regression early: {', '.join(FAILFAST_MODES)}",
+    }
+)
+def milestone(c, milestone, step=None, force=False, failfast_mode="off"):
+    """Prove a milestone honestly: its tests fail without the code, pass with it, nothing broke."""
+    try:
+        plans = load_plans(ROOT)
+    except PlanError as exc:
+        raise Exit(f"error: {exc}", code=2) from None
+    if milestone.upper() not in plans:
+        raise Exit(f"error: unknown milestone {milestone!r}; plans exist for {', '.join(plans)}", 2)
+    if failfast_mode not in FAILFAST_MODES:
+        raise Exit(f"error: --failfast-mode {failfast_mode!r}: use {', '.join(FAILFAST_MODES)}", 2)
+    args = ["milestone", milestone.upper(), "--failfast-mode", failfast_mode]
+    args += ["--step", step] if step else []
+    args += ["--force"] if force else []
+    nox(c, "milestone", posargs=" ".join(shlex.quote(a) for a in args))
+
+
+@task
+def status(c):
+    """Print the status ledger (DONE ... Next ...) and the dependency graph as mermaid."""
+    raise Exit(code=pipelines_cli.main(["--root", str(ROOT), "status"]))
+
+
+@task(help={"milestone": "the milestone whose plan to show, e.g. M6"})
+def plan(c, milestone):
+    """Render one milestone plan as a readable document."""
+    raise Exit(code=pipelines_cli.main(["--root", str(ROOT), "plan", milestone]))

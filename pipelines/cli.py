@@ -1,0 +1,86 @@
+"""``python -m pipelines``: the milestone engine's command line.
+
+    python -m pipelines milestone M6 [--step next|N] [--force] [--failfast-mode off|soft|hard]
+    python -m pipelines status
+    python -m pipelines plan M6
+    python -m pipelines validate
+
+Exit codes: 0 passed, 1 a gate stage failed, 2 a broken plan or bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipelines.errors import GateBusy, PlanError, UsageError
+from pipelines.gate import FAILFAST_MODES, LEDGER_FILE, GateOptions, run_gate
+from pipelines.ledger import format_status, load_ledger
+from pipelines.plan import load_plans
+from pipelines.plan_doc import render_plan
+
+EXIT_FAILED, EXIT_USAGE = 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines",
+        description="Prove milestones of the PyProbe rearchitecture plan honestly: "
+        "RED with the implementation masked, GREEN with it, and no regression.",
+    )
+    parser.add_argument(
+        "--root", type=Path, default=Path.cwd(), help="repository root (default: here)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    gate = commands.add_parser("milestone", help="run the gate of one milestone")
+    gate.add_argument("milestone", help="milestone id, e.g. M6")
+    gate.add_argument(
+        "--step", help="run one step only: 'next' (the first not complete) or its number"
+    )
+    gate.add_argument(
+        "--force", action="store_true", help="run even if a dependency is not DONE yet"
+    )
+    gate.add_argument(
+        "--failfast-mode",
+        choices=FAILFAST_MODES,
+        default="off",
+        help="stop the GREEN and regression runs early (default: off)",
+    )
+    commands.add_parser("status", help="print the status ledger and the dependency graph")
+    show = commands.add_parser("plan", help="render one plan as a readable document")
+    show.add_argument("milestone")
+    commands.add_parser("validate", help="validate every plan in plans/")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    root = args.root.resolve()
+    try:
+        if args.command == "milestone":
+            options = GateOptions(args.step, args.force, args.failfast_mode)
+            code, _ = run_gate(root, args.milestone.upper(), options)
+            return code
+        plans = load_plans(root)
+        if args.command == "status":
+            print(format_status(load_ledger(root / LEDGER_FILE), plans))
+        elif args.command == "plan":
+            milestone = args.milestone.upper()
+            if milestone not in plans:
+                raise UsageError(
+                    f"unknown milestone {milestone!r}; plans exist for {', '.join(plans)}"
+                )
+            print(render_plan(plans[milestone]), end="")
+        else:
+            print(f"{len(plans)} plans are valid: {', '.join(plans)}")
+        return 0
+    except (PlanError, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except GateBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted: nothing was recorded", file=sys.stderr)
+        return 130

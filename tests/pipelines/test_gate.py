@@ -1,0 +1,350 @@
+"""The milestone gate, end to end, on small fixture projects built in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipelines.errors import GateBusy, PlanError, UsageError
+from pipelines.gate import LEDGER_FILE, LOCK_FILE, GateOptions, run_gate
+
+pytestmark = pytest.mark.slow
+
+CALC = """\
+KINDS = ("add", "sub")
+
+
+def add(a, b):
+    return a + b
+
+
+def sub(a, b):
+    return a - b
+"""
+
+TESTS_ADD = """\
+import subprocess
+import sys
+
+import calc
+
+ONE = calc.add(0, 1)
+
+
+def test_add():
+    assert calc.add(2, 3) == 5
+
+
+def test_add_in_a_subprocess():
+    out = subprocess.run(
+        [sys.executable, "-c", "import calc; print(calc.add(20, 22))"],
+        capture_output=True, text=True,
+    )
+    assert out.stdout.strip() == "42", out.stderr
+"""
+
+TESTS_SUB = """\
+import pytest
+
+from calc import KINDS, sub
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_kinds(kind):
+    assert kind in ("add", "sub")
+
+
+def test_sub():
+    assert sub(5, 3) == 2
+"""
+
+
+def plan(milestone="M1", **changes) -> dict:
+    data = {
+        "id": milestone,
+        "title": "Calculator",
+        "slug": "calculator",
+        "goal": "Add and subtract.",
+        "implemented": True,
+        "depends_on": [],
+        "packages": ["calc"],
+        "success_criteria": ["2 + 3 is 5"],
+        "steps": [
+            {
+                "title": "Add",
+                "tests": [
+                    {"file": "tests/test_add.py", "names": ["test_add", "test_add_in_a_subprocess"]}
+                ],
+                "implementation": ["calc"],
+            },
+            {
+                "title": "Subtract",
+                "tests": [{"file": "tests/test_sub.py", "names": ["test_kinds", "test_sub"]}],
+                "implementation": ["calc"],
+            },
+        ],
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    root = tmp_path / "proj"
+    src = root / "packages" / "calc" / "src" / "calc"
+    src.mkdir(parents=True)
+    (src / "__init__.py").write_text(CALC)
+    (root / "tests").mkdir()
+    (root / "tests" / "test_add.py").write_text(TESTS_ADD)
+    (root / "tests" / "test_sub.py").write_text(TESTS_SUB)
+    (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\ntestpaths = ["tests"]\n')
+    (root / "plans").mkdir()
+    write_plan(root, plan())
+    monkeypatch.setenv("PYTHONPATH", str(src.parent))
+    return root
+
+
+def write_plan(root: Path, data: dict) -> None:
+    (root / "plans" / f"{data['id']}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def gate(root: Path, milestone="M1", lines=None, **options):
+    return run_gate(
+        root, milestone, GateOptions(**options), progress=([] if lines is None else lines).append
+    )
+
+
+def ledger(root: Path) -> dict:
+    return json.loads((root / LEDGER_FILE).read_text())
+
+
+DOC = "docs/results/M1-calculator-results.md"
+
+
+def test_a_gate_that_passes_records_done(project):
+    lines: list[str] = []
+    code, report = gate(project, lines=lines)
+    assert code == 0, "\n".join(lines)
+    assert [s.name for s in report.stages] == [
+        "load",
+        "dependencies",
+        "collect",
+        "red",
+        "green",
+        "regression",
+    ]
+    assert ledger(project)["milestones"]["M1"]["state"] == "done"
+    assert ledger(project)["header"] == "DONE M1. All milestones done."
+    doc = (project / DOC).read_text()
+    assert "**Status**: ✅ Complete" in doc
+    assert "MaskedError" in doc  # RED evidence: how each test failed under the mask
+    assert "**Started**: 20" in doc and "**Completed**: 20" in doc
+    events = (project / "docs/results/M1-calculator-events.jsonl").read_text().splitlines()
+    assert json.loads(events[-1])["event"] == "gate_finished"
+    assert any("red" in line and "ok" in line for line in lines)
+
+
+def test_masking_reaches_subprocesses(project):
+    code, report = gate(project)
+    test = next(t for t in report.tests if t.name == "test_add_in_a_subprocess")
+    assert test.red == "failed"
+    assert code == 0
+
+
+def test_a_vacuous_test_is_caught_and_named(project):
+    (project / "tests" / "test_sub.py").write_text(
+        TESTS_SUB + "\n\ndef test_vacuous():\n    assert True\n"
+    )
+    data = plan()
+    data["steps"][1]["tests"][0]["names"].append("test_vacuous")
+    write_plan(project, data)
+    code, report = gate(project)
+    assert code == 1
+    assert report.failed_stage.name == "red"
+    assert any(
+        "tests/test_sub.py::test_vacuous is vacuous" in d for d in report.failed_stage.details
+    )
+    assert ledger(project)["milestones"]["M1"]["state"] == "failed"
+
+
+def test_a_missing_test_fails_collect_and_is_named(project):
+    data = plan()
+    data["steps"][0]["tests"][0]["names"].append("test_add_many")
+    write_plan(project, data)
+    code, report = gate(project)
+    assert code == 1
+    assert report.failed_stage.name == "collect"
+    assert "tests/test_add.py::test_add_many" in report.failed_stage.summary
+    assert not (project / LEDGER_FILE).exists()  # nothing was tested: nothing recorded
+
+
+def test_a_planned_milestone_is_not_implemented_yet(project):
+    data = plan(implemented=False)
+    data["steps"][1]["tests"][0]["file"] = "tests/test_mul.py"
+    write_plan(project, data)
+    code, report = gate(project)
+    assert code == 1
+    assert report.failed_stage.summary == "not implemented yet: 2 of 4 tests missing"
+
+
+def test_an_unmet_dependency_stops_the_gate_unless_forced(project):
+    write_plan(project, plan())
+    write_plan(project, plan("M2", slug="two", depends_on=["M1"]))
+    code, report = gate(project, "M2")
+    assert code == 1
+    assert report.failed_stage.name == "dependencies"
+    assert "M2 depends on M1 (pending)" in report.failed_stage.summary
+    code, report = gate(project, "M2", force=True)
+    assert code == 0
+
+
+def test_an_invalid_plan_raises_plan_error_naming_file_and_field(project):
+    write_plan(project, plan(depends_on=["M9"]))
+    with pytest.raises(PlanError, match=r"plans/M1.yaml: depends_on\[0\]: unknown milestone"):
+        gate(project)
+
+
+def test_an_invalid_plan_exits_2_from_the_command_line(project):
+    write_plan(project, plan(colour="red"))
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines", "--root", str(project), "milestone", "M1"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 2
+    assert "plans/M1.yaml: colour: unknown key" in result.stderr
+
+
+def test_a_collection_error_is_not_red(project):
+    (project / "tests" / "test_sub.py").write_text("def test_sub(:\n")
+    code, report = gate(project)
+    assert code == 1
+    assert report.failed_stage.name == "collect"
+    assert "syntax" in " ".join(report.failed_stage.details)
+
+
+def test_step_mode_runs_only_the_next_step_and_records_it(project):
+    code, report = gate(project, step="next")
+    assert code == 0 and report.steps_run == (1,)
+    assert ledger(project)["milestones"]["M1"] == {
+        "state": "in_progress",
+        "last_gate": report.finished,
+        "steps": {"1": "complete"},
+    }
+    assert "### Step 2: Subtract — ⏳ Pending" in (project / DOC).read_text()
+    code, report = gate(project, step="next")
+    assert code == 0 and report.steps_run == (2,)
+    assert ledger(project)["milestones"]["M1"]["state"] == "done"
+    with pytest.raises(UsageError, match="every step of M1 is complete"):
+        gate(project, step="next")
+    code, report = gate(project, step="1")
+    assert report.steps_run == (1,)
+
+
+def test_a_rerun_keeps_lessons_learned_and_started(project):
+    gate(project)
+    doc = project / DOC
+    first = doc.read_text()
+    started = next(line for line in first.splitlines() if line.startswith("**Started**"))
+    lessons = "## Lessons learned\n\nMasks must reach subprocesses.\n\n  odd   spacing kept\n"
+    doc.write_text(first[: first.index("## Lessons learned")] + lessons)
+    gate(project)
+    second = doc.read_text()
+    assert second.endswith(lessons)
+    assert started in second
+
+
+def test_git_mode_runs_the_tests_against_old_code(project):
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    calc = project / "packages" / "calc" / "src" / "calc" / "__init__.py"
+    calc.write_text("KINDS = ()\n")
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    subprocess.run([*git, "-C", str(project), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(project), "commit", "-qm", "before"], check=True)
+    calc.write_text(CALC)
+    subprocess.run([*git, "-C", str(project), "commit", "-qam", "after"], check=True)
+    write_plan(project, plan(red={"mode": "git:HEAD~1"}))
+    data = plan(red={"mode": "git:HEAD~1"})
+    data["steps"][1]["tests"][0]["names"] = ["test_sub"]  # test_kinds passes on old code
+    write_plan(project, data)
+    code, report = gate(project)
+    assert code == 0, report.failed_stage
+    assert {t.red for t in report.tests} == {"failed"}
+
+
+def records(root: Path) -> dict[Path, bytes]:
+    files = [p for p in (root / "docs").rglob("*") if p.is_file()] + [root / LEDGER_FILE]
+    return {p: p.read_bytes() for p in files}
+
+
+def test_an_interrupted_run_leaves_records_as_they_were(project):
+    gate(project)
+    before = records(project)
+
+    def interrupt(line: str) -> None:
+        if "regression ..." in line:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_gate(project, "M1", GateOptions(), progress=interrupt)
+    assert records(project) == before
+    assert not (project / LOCK_FILE).exists()
+
+
+def test_a_second_gate_is_refused_while_one_runs(project):
+    (project / LOCK_FILE).write_text(str(subprocess.Popen(["sleep", "30"]).pid))
+    with pytest.raises(GateBusy, match="another milestone gate is running"):
+        gate(project)
+
+
+def test_a_stale_lock_from_a_killed_gate_is_taken_over(project):
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    (project / LOCK_FILE).write_text(str(dead.pid))
+    code, _ = gate(project)
+    assert code == 0
+
+
+def test_failing_green_never_marks_done(project):
+    calc = project / "packages" / "calc" / "src" / "calc" / "__init__.py"
+    calc.write_text(CALC.replace("return a - b", "return a + b"))
+    code, report = gate(project)
+    assert code == 1 and report.failed_stage.name == "green"
+    assert "tests/test_sub.py::test_sub" in " ".join(report.failed_stage.details)
+    assert ledger(project)["milestones"]["M1"]["state"] == "failed"
+    assert "**Completed**: —" in (project / DOC).read_text()
+
+
+def test_plan_and_status_commands(project):
+    gate(project)
+    repo = Path(__file__).resolve().parents[2]
+    for command, expected in (("status", "DONE M1."), ("plan", "## Implementation Order")):
+        args = [sys.executable, "-m", "pipelines", "--root", str(project), command]
+        args += ["M1"] if command == "plan" else []
+        result = subprocess.run(args, capture_output=True, text=True, cwd=repo)
+        assert result.returncode == 0, result.stderr
+        assert expected in result.stdout
+    assert (
+        "style M1 fill:#2d5016"
+        in subprocess.run(
+            [sys.executable, "-m", "pipelines", "--root", str(project), "status"],
+            capture_output=True,
+            text=True,
+            cwd=repo,
+        ).stdout
+    )
+
+
+def test_results_doc_lists_every_named_test(project):
+    gate(project)
+    doc = (project / DOC).read_text()
+    for name in ("test_add", "test_add_in_a_subprocess", "test_kinds", "test_sub"):
+        assert f"| `{name}` |" in doc
+    assert textwrap.dedent("## GREEN and regression") in doc
