@@ -204,6 +204,15 @@ def test_an_unmet_dependency_stops_the_gate_unless_forced(project):
     assert code == 0
 
 
+def test_a_planned_milestone_with_unmet_dependencies_says_it_is_not_implemented(project):
+    write_plan(project, plan("M2", slug="two", depends_on=["M1"], implemented=False))
+    code, report = gate(project, "M2")
+    assert code == 1
+    assert report.failed_stage.summary.endswith(
+        "M2 itself is not implemented yet: 0 of 4 tests missing"
+    )
+
+
 def test_an_invalid_plan_raises_plan_error_naming_file_and_field(project):
     write_plan(project, plan(depends_on=["M9"]))
     with pytest.raises(PlanError, match=r"plans/M1.yaml: depends_on\[0\]: unknown milestone"):
