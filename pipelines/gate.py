@@ -23,7 +23,7 @@ from pipelines.git_checkout import code_at, source_path_env
 from pipelines.ledger import Ledger, MilestoneStatus, load_ledger, render_ledger
 from pipelines.mask import mask_environment
 from pipelines.plan import Plan, Step, load_plans
-from pipelines.pytest_run import PytestRun, run_pytest
+from pipelines.pytest_run import PytestRun, run_pytest, split_node_id
 from pipelines.records import (
     events_path,
     gate_events,
@@ -179,12 +179,6 @@ def collect(run: GateRun) -> StageResult:
     return StageResult("collect", True, f"{len(named)} named tests, {items} items", 0.0)
 
 
-def split_node_id(node: str) -> tuple[str, str]:
-    """``tests/a.py::Class::test_x[p]`` -> (``tests/a.py``, ``test_x``)."""
-    file, _, rest = node.partition("::")
-    return file, rest.split("::")[-1].split("[", 1)[0]
-
-
 def red(run: GateRun) -> StageResult:
     mode = run.plan.red
     if mode.mode == "none":
@@ -308,7 +302,7 @@ def execute(run: GateRun, workflow=WORKFLOW) -> GateReport:
             run.progress(f"        - {detail}")
         if not result.ok:
             break
-    items = [t for t in run.tests.values()]
+    items = list(run.tests.values())
     return GateReport(
         plan_id=run.milestone,
         steps_run=tuple(s.number for s in run.steps),

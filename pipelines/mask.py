@@ -13,12 +13,9 @@ from collections.abc import Mapping, Sequence
 
 from pipelines._hooks import sitecustomize, with_hooks_dir
 
-# Always this module object, even where the same file also runs as the start-up
-# ``sitecustomize`` (its directory on PYTHONPATH): one MaskedError class for the gate.
-_hook = sitecustomize
-MaskedError = _hook.MaskedError
-MASK_ENV = _hook.MASK_ENV
-LABEL_ENV = _hook.LABEL_ENV
+MaskedError = sitecustomize.MaskedError
+MASK_ENV = sitecustomize.MASK_ENV
+LABEL_ENV = sitecustomize.LABEL_ENV
 
 __all__ = ["LABEL_ENV", "MASK_ENV", "MaskedError", "mask_environment"]
 

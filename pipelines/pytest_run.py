@@ -1,6 +1,6 @@
 """Run pytest in a subprocess and read what it collected and how each test ended.
 
-The ``pipelines_report`` plugin (in ``_hooks/``) writes a JSON report that this module turns
+The ``pipelines_report`` plugin (in ``_hooks/report/``) writes a JSON report that this module turns
 into a PytestRun. pytest's own exit code is kept as it is (5: no tests collected), and a
 collection error in one file does not stop the other files from running
 (``--continue-on-collection-errors``), so every test has an outcome of its own.
@@ -21,10 +21,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines._hooks import with_hooks_dir
+from pipelines._hooks import REPORT_DIR, with_path_entry
 from pipelines.mask import LABEL_ENV, MASK_ENV
 
-REPORT_ENV = "PIPELINES_PYTEST_REPORT"  # read by _hooks/pipelines_report.py
+REPORT_ENV = "PIPELINES_PYTEST_REPORT"  # read by _hooks/report/pipelines_report.py
 FAILFAST_MODES = ("off", "soft", "hard")
 TAIL_LINES = 50
 
@@ -216,7 +216,9 @@ def run_pytest(
     """
     python = python or sys.executable
     child_env = dict(os.environ if env is None else env)
-    child_env["PYTHONPATH"] = with_hooks_dir(child_env.get("PYTHONPATH", ""), first=False)
+    child_env["PYTHONPATH"] = with_path_entry(
+        child_env.get("PYTHONPATH", ""), REPORT_DIR, first=False
+    )
     with tempfile.TemporaryDirectory(prefix="pipelines-pytest-") as tmp:
         report_path = Path(tmp) / "report.json"
         child_env[REPORT_ENV] = str(report_path)

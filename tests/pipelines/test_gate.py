@@ -110,6 +110,12 @@ def project(tmp_path, monkeypatch):
     return root
 
 
+def plan_naming_one_more(step: int, name: str) -> dict:
+    data = plan()
+    data["steps"][step]["tests"][0]["names"].append(name)
+    return data
+
+
 def write_plan(root: Path, data: dict) -> None:
     (root / "plans" / f"{data['id']}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
 
@@ -161,9 +167,7 @@ def test_a_vacuous_test_is_caught_and_named(project):
     (project / "tests" / "test_sub.py").write_text(
         TESTS_SUB + "\n\ndef test_vacuous():\n    assert True\n"
     )
-    data = plan()
-    data["steps"][1]["tests"][0]["names"].append("test_vacuous")
-    write_plan(project, data)
+    write_plan(project, plan_naming_one_more(1, "test_vacuous"))
     code, report = gate(project)
     assert code == 1
     assert report.failed_stage.name == "red"
@@ -174,9 +178,7 @@ def test_a_vacuous_test_is_caught_and_named(project):
 
 
 def test_a_missing_test_fails_collect_and_is_named(project):
-    data = plan()
-    data["steps"][0]["tests"][0]["names"].append("test_add_many")
-    write_plan(project, data)
+    write_plan(project, plan_naming_one_more(0, "test_add_many"))
     code, report = gate(project)
     assert code == 1
     assert report.failed_stage.name == "collect"
