@@ -66,3 +66,12 @@ def test_nothing_outside_tasks_noxfile_and_tests_imports_pipelines():
         if "pipelines" in imported_modules(source)
     ]
     assert offenders == []
+
+
+def test_gui_and_tracer_share_one_dependency_hook():
+    # hatch_build.py computes the sibling dependencies of both packages. It is
+    # copied, not referenced as "../tracer/hatch_build.py": the wheel is built from
+    # the sdist, where a file outside the package directory does not exist.
+    tracer = (PACKAGES / "tracer" / "hatch_build.py").read_bytes()
+    gui = (PACKAGES / "gui" / "hatch_build.py").read_bytes()
+    assert gui == tracer, "packages/gui/hatch_build.py differs from packages/tracer/hatch_build.py"

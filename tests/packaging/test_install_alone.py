@@ -76,6 +76,31 @@ def test_package_installs_alone_and_imports(tmp_path, folder):
     assert check.stdout.strip() == "0.1.0"
 
 
+def test_gui_pulls_in_numpy_wire_and_transport(tmp_path):
+    python = quick_install(tmp_path / "venv", str(ROOT / "packages" / "gui"))
+    listing = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib.metadata as m, json; "
+            "print(json.dumps([d.metadata['Name'] for d in m.distributions()]))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    installed = {name.lower() for name in json.loads(listing.stdout)}
+    assert {"pyprobe", "numpy", "pyprobe-wire", "pyprobe-transport"} <= installed
+    check = subprocess.run(
+        [str(python), "-c", "import pyprobe.ipc; print(pyprobe.ipc.HANDSHAKE_TIMEOUT)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.strip() == "5.0"
+
+
 def test_tracer_pulls_in_only_numpy_wire_and_transport(tmp_path):
     # pip itself, as a user would run it: `pip install packages/tracer`.
     python = fresh_venv(tmp_path / "venv")

@@ -8,19 +8,24 @@ import sys
 from pathlib import Path
 
 from pyprobe_tracer import __version__
-from pyprobe_tracer.runner import run_script
 
 EXIT_ERROR = 1
+EXIT_USAGE = 2
 
 DESCRIPTION = """\
 Run a Python script in this interpreter and stream the variables the PyProbe
 GUI asks for back to it over a socket. The GUI starts this command for you;
-run it by hand only to debug the connection."""
+run it by hand only to debug the connection, or with --record to capture
+probes headless (no GUI) into a file."""
 
 EPILOG = """\
 examples:
   python -m pyprobe_tracer --socket 127.0.0.1:50123 filter.py
-  python -m pyprobe_tracer --socket unix:/run/user/1000/pyprobe/s.sock fft.py --n 4096"""
+  python -m pyprobe_tracer --socket unix:/run/user/1000/pyprobe/s.sock fft.py --n 4096
+  python -m pyprobe_tracer --probe 12:y --probe 14:x:2 --record run.ppr filter.py
+
+The session token the GUI expects is read from $PYPROBE_SESSION_TOKEN.
+A recording is a sequence of wire frames; read it with pyprobe_wire.FrameReader."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +42,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--socket",
-        required=True,
         metavar="ADDR",
         help="where the GUI listens: HOST:PORT for TCP, or unix:PATH for a Unix socket",
     )
@@ -47,6 +51,33 @@ def build_parser() -> argparse.ArgumentParser:
         default=5.0,
         metavar="SECONDS",
         help="give up connecting to the GUI after this long (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--probe",
+        action="append",
+        default=[],
+        metavar="LINE:SYMBOL[:N]",
+        help="capture SYMBOL on LINE of the script (the N-th occurrence on that line, "
+        "counted from the left; default 1). Repeat for more probes",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=("all", "sample"),
+        default="all",
+        help="for --probe: every value (all, the default) or the latest at most 60 per "
+        "second (sample)",
+    )
+    parser.add_argument(
+        "--record",
+        metavar="FILE",
+        help="write every message to FILE as wire frames; with no --socket, run without a GUI",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("auto", "monitoring", "settrace"),
+        default="auto",
+        help="how to trace: sys.monitoring (Python 3.12+) or sys.settrace "
+        "(default: the best this Python has)",
     )
     parser.add_argument("script", help="the Python script to run")
     parser.add_argument(
@@ -61,25 +92,35 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.socket is None and args.record is None:
+        parser.error("give --socket ADDR (run for the GUI) or --record FILE (run headless), or both")
 
     # Imported here so that --help and --version stay fast.
-    from pyprobe_transport import AddressError, connect, parse_address
+    from pyprobe_transport import AddressError, parse_address
 
-    try:
-        address = parse_address(args.socket)
-    except AddressError as exc:
-        parser.error(f"argument --socket: {exc}")
+    address = None
+    if args.socket is not None:
+        try:
+            address = parse_address(args.socket)
+        except AddressError as exc:
+            parser.error(f"argument --socket: {exc}")
 
     script = Path(args.script)
     if not script.is_file():
         print(f"File not found: {script}", file=sys.stderr)
         return EXIT_ERROR
 
+    from .engine import EngineError, resolve_probes
+
     try:
-        transport = connect(address, timeout=args.connect_timeout)
-    except OSError as exc:
-        print(f"pyprobe-tracer: cannot connect to the GUI at {address}: {exc}", file=sys.stderr)
+        anchors = resolve_probes(script, args.probe)
+    except EngineError as exc:
+        parser.error(f"argument --probe: {exc}")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"pyprobe-tracer: cannot read {script}: {exc}", file=sys.stderr)
         return EXIT_ERROR
 
-    with transport:
-        return run_script(script, args.script_args)
+    from .launch import Launch
+
+    launch = Launch(script, args.script_args, anchors, mode=args.mode, backend=args.backend)
+    return launch.run(address=address, record=args.record, connect_timeout=args.connect_timeout)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import runpy
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+
+EXIT_INTERRUPTED = 130  # what a shell reports after Ctrl-C
 
 
 def exit_code_of(exc: SystemExit) -> int:
@@ -19,11 +22,16 @@ def exit_code_of(exc: SystemExit) -> int:
     return 1
 
 
-def run_script(script: Path, script_args: list[str]) -> int:
+def run_script(
+    script: Path,
+    script_args: list[str],
+    on_exception: Callable[[BaseException], None] | None = None,
+) -> int:
     """Run ``script`` with ``sys.argv`` and ``sys.path[0]`` set as Python sets them.
 
     Returns the exit code: 0 on success, the script's own ``SystemExit`` code,
-    or 1 after printing the traceback of an uncaught exception.
+    1 after printing the traceback of an uncaught exception (130 for Ctrl-C).
+    ``on_exception`` is told about that exception first.
     """
     saved_argv, saved_path0 = sys.argv, sys.path[0]
     sys.argv = [str(script), *script_args]
@@ -32,9 +40,11 @@ def run_script(script: Path, script_args: list[str]) -> int:
         runpy.run_path(str(script), run_name="__main__")
     except SystemExit as exc:
         return exit_code_of(exc)
-    except Exception:
+    except (Exception, KeyboardInterrupt) as exc:
+        if on_exception is not None:
+            on_exception(exc)
         traceback.print_exc()
-        return 1
+        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else 1
     finally:
         sys.argv, sys.path[0] = saved_argv, saved_path0
     return 0

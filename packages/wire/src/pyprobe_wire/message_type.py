@@ -37,7 +37,13 @@ class MessageType(enum.Enum):
     """Tracer -> GUI: the script began running. Payload: ``{"script": str, "pid": int}``."""
 
     DATA_PROBE_VALUE = "DATA_PROBE_VALUE"
-    """Tracer -> GUI: one captured value. Payload: ``{"anchor": ProbeAnchor, "value": ...}``."""
+    """Tracer -> GUI: one captured value. Payload: ``{"anchor": ProbeAnchor, "value": ...,
+    "dtype": str | None, "shape": list[int] | None, "seq": int | None,
+    "timestamp_ns": int | None, "logical_order": int | None}``; every key is present.
+    ``dtype`` and ``shape`` are how the tracer classified the value (e.g. "scalar",
+    None or "array_complex", [1024]); ``seq`` orders every capture of a run;
+    ``timestamp_ns`` is when it was captured (``time.time_ns()``); captures sharing a
+    ``logical_order`` were taken at the same trace event. None means not known."""
 
     DATA_PROBE_VALUE_BATCH = "DATA_PROBE_VALUE_BATCH"
     """Tracer -> GUI: several captured values. Payload: ``{"values": [<DATA_PROBE_VALUE
@@ -58,12 +64,18 @@ class MessageType(enum.Enum):
 
     DATA_DROPPED = "DATA_DROPPED"
     """Tracer -> GUI: captures were dropped (throttling, back-pressure).
-    Payload: ``{"count": int}``."""
+    Payload: ``{"count": int, "anchor": ProbeAnchor | None}``: the probe they were
+    dropped from, or None for captures of any probe."""
 
     HANDSHAKE = "HANDSHAKE"
-    """Tracer -> GUI, first message on a connection.
-    Payload: ``{"protocol_version": PROTOCOL_VERSION}``."""
+    """Tracer -> GUI, always the first message on a connection. Payload:
+    ``{"protocol_version": PROTOCOL_VERSION, "tracer_version": str, "python_version":
+    str, "platform": str (sys.platform), "pid": int, "capabilities": list[str],
+    "token": str | None}``. ``token`` is the session token the GUI gave the tracer
+    (environment variable ``PYPROBE_SESSION_TOKEN``)."""
 
     HANDSHAKE_ACK = "HANDSHAKE_ACK"
-    """GUI -> tracer, reply to HANDSHAKE.
-    Payload: ``{"protocol_version": str, "accepted": bool}``."""
+    """GUI -> tracer, reply to HANDSHAKE. Payload: ``{"protocol_version": str,
+    "accepted": bool, "message": str}``; ``message`` says why the tracer was refused
+    (what to upgrade, or a bad token), and is empty when accepted. A refused tracer
+    gets nothing more on the connection."""

@@ -1,0 +1,164 @@
+"""sys.settrace backend (every Python, the default before 3.12).
+
+The global trace function runs on each call and returns None (no local tracing)
+unless the code object holds probe sites. In those frames opcode events are
+switched on only on the lines that hold a site, so the rest of the frame runs
+with line events alone.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+NAME = "settrace"
+
+
+def _opcode_events_work() -> bool:
+    """Whether per-frame opcode events reach a trace function on this interpreter.
+
+    CPython 3.12.0 and 3.12.1 ignore ``frame.f_trace_opcodes`` set from a trace
+    function, so this backend cannot see instructions there.
+    """
+    seen = []
+
+    def local(frame, event, arg):
+        frame.f_trace_opcodes = True
+        if event == "opcode":
+            seen.append(event)
+        return local
+
+    def global_(frame, event, arg):
+        if frame.f_code is _probe.__code__:
+            frame.f_trace_opcodes = True
+            return local
+        return None
+
+    def _probe():
+        return 1
+
+    previous = sys.gettrace()
+    sys.settrace(global_)
+    try:
+        _probe()
+    finally:
+        sys.settrace(previous)
+    return bool(seen)
+
+
+AVAILABLE = _opcode_events_work()
+
+
+class SettraceBackend:
+    name = NAME
+
+    def __init__(self, discover) -> None:
+        self._discover = discover
+        self._plans: dict = {}
+        self._lines: dict = {}
+        self._seen: set = set()
+        self._active = False
+        self._previous = None
+        self._resumed: threading.Event | None = None  # set while not paused
+        self._exempt: set[int] = set()
+
+    def start(self) -> None:
+        self._active = True
+        self._previous = sys.gettrace()
+        threading.settrace(self._global)
+        sys.settrace(self._global)
+        self._attach_running_frames()
+
+    def stop(self) -> None:
+        self._active = False
+        sys.settrace(self._previous)
+        threading.settrace(self._previous)  # type: ignore[arg-type]
+        for frame in self._running_frames():
+            if frame.f_trace is self._local:
+                frame.f_trace = None
+
+    def set_plans(self, plans: dict) -> None:
+        lines = {}
+        for code, handlers in plans.items():
+            by_offset = dict(_offset_lines(code))
+            lines[code] = frozenset(by_offset[offset] for offset in handlers if offset in by_offset)
+        self._lines, self._plans = lines, plans
+        if self._active:
+            self._attach_running_frames()
+
+    def set_paused(self, paused: bool, resumed: threading.Event, exempt: set[int]) -> None:
+        """While paused, frames of every thread but ``exempt`` wait at their next line."""
+        self._exempt = exempt
+        self._resumed = resumed if paused else None
+        if paused and self._active:
+            for ident, frame in sys._current_frames().items():
+                if ident in exempt:
+                    continue
+                while frame is not None:
+                    if frame.f_trace is None:
+                        frame.f_trace = self._local
+                    frame = frame.f_back
+
+    def _wait_if_paused(self) -> None:
+        resumed = self._resumed
+        if resumed is not None and threading.get_ident() not in self._exempt:
+            resumed.wait()
+
+    def rearm(self) -> None:
+        """Nothing to do: settrace never silences a site, the sample clock limits the rate."""
+
+    def _global(self, frame, event, arg):
+        code = frame.f_code
+        if code not in self._seen:
+            self._seen.add(code)
+            self._discover(code)
+        if code not in self._plans:
+            if self._resumed is not None:
+                self._wait_if_paused()
+                return self._local
+            return None
+        frame.f_trace_opcodes = frame.f_lineno in self._lines[code]
+        return self._local
+
+    def _local(self, frame, event, arg):
+        code = frame.f_code
+        if event == "opcode":
+            handlers = self._plans.get(code)
+            if handlers is not None:
+                handler = handlers.get(frame.f_lasti)
+                if handler is not None:
+                    handler(frame)
+        elif event == "line":
+            if self._resumed is not None:
+                self._wait_if_paused()
+            lines = self._lines.get(code)
+            frame.f_trace_opcodes = lines is not None and frame.f_lineno in lines
+        return self._local
+
+    def _running_frames(self):
+        for frame in sys._current_frames().values():
+            while frame is not None:
+                yield frame
+                frame = frame.f_back
+
+    def _attach_running_frames(self) -> None:
+        """Trace frames that were already running when their probes arrived."""
+        for frame in self._running_frames():
+            if frame.f_code in self._plans and frame.f_trace is not self._local:
+                frame.f_trace = self._local
+                frame.f_trace_opcodes = frame.f_lineno in self._lines[frame.f_code]
+
+
+def _offset_lines(code):
+    """(offset, line) for each instruction of ``code``."""
+    import dis
+
+    current = None
+    if sys.version_info >= (3, 11):
+        for ins in dis.get_instructions(code):
+            yield ins.offset, (ins.positions.lineno if ins.positions else current)
+        return
+    for ins in dis.get_instructions(code):
+        if ins.starts_line is not None:
+            current = ins.starts_line
+        yield ins.offset, current

@@ -1,0 +1,172 @@
+"""Probe anchors: the wire's ProbeAnchor, and finding anchors in source text.
+
+``col`` is the 0-based column of the symbol as ``ast`` reports it (a UTF-8 byte
+offset, the same unit as ``code.co_positions()``), so anchors match bytecode
+positions exactly.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyprobe_wire import ProbeAnchor
+
+from .errors import ProbeSpecError
+
+__all__ = ["ProbeAnchor", "ProbeSpec", "SymbolOccurrence", "anchor_for", "occurrences", "parse_probe_spec"]
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """``LINE:SYMBOL[:N]`` from the command line: the N-th (1-based) ``SYMBOL`` on ``LINE``."""
+
+    line: int
+    symbol: str
+    occurrence: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.symbol}:{self.occurrence}"
+
+
+@dataclass(frozen=True)
+class SymbolOccurrence:
+    """One appearance of a name in the source."""
+
+    line: int
+    col: int
+    symbol: str
+    func: str
+    is_assignment: bool
+
+
+def parse_probe_spec(text: str) -> ProbeSpec:
+    """Parse ``LINE:SYMBOL[:N]``; ProbeSpecError says what is wrong and what is expected."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise ProbeSpecError(f"probe {text!r}: expected LINE:SYMBOL or LINE:SYMBOL:N, e.g. 12:x")
+    line_text, symbol = parts[0], parts[1]
+    if not line_text.isdigit() or int(line_text) < 1:
+        raise ProbeSpecError(f"probe {text!r}: LINE must be a positive line number, got {line_text!r}")
+    if not symbol.isidentifier():
+        raise ProbeSpecError(f"probe {text!r}: SYMBOL must be a Python name, got {symbol!r}")
+    occurrence = 1
+    if len(parts) == 3:
+        if not parts[2].isdigit() or int(parts[2]) < 1:
+            raise ProbeSpecError(
+                f"probe {text!r}: N must be a positive occurrence number (1 = leftmost), "
+                f"got {parts[2]!r}"
+            )
+        occurrence = int(parts[2])
+    return ProbeSpec(int(line_text), symbol, occurrence)
+
+
+def occurrences(source: str, filename: str = "<source>") -> list[SymbolOccurrence]:
+    """Every name in ``source`` with its column, enclosing function and role.
+
+    A name is an assignment when it is bound on that line (``x = ...``, ``x += ...``,
+    ``for x in``, ``(x := ...)``, ``as x``) or when the line mutates it in place
+    through an item or attribute (``x[0] = ...``, ``x.attr = ...``).
+    """
+    tree = ast.parse(source, filename)
+    found: list[SymbolOccurrence] = []
+    _OccurrenceVisitor(found).visit(tree)
+    found.sort(key=lambda o: (o.line, o.col))
+    return found
+
+
+def anchor_for(path: str | os.PathLike[str], spec: ProbeSpec, source: str | None = None) -> ProbeAnchor:
+    """The anchor ``spec`` names in the file at ``path``.
+
+    ProbeSpecError names the file, the line and the names that are on it when the
+    symbol or its occurrence is not there.
+    """
+    path = Path(path)
+    if source is None:
+        source = path.read_text(encoding="utf-8")
+    try:
+        found = occurrences(source, str(path))
+    except SyntaxError as exc:
+        raise ProbeSpecError(f"{path}: cannot parse: {exc.msg} (line {exc.lineno})") from exc
+    on_line = [o for o in found if o.line == spec.line]
+    matches = [o for o in on_line if o.symbol == spec.symbol]
+    if not matches:
+        names = ", ".join(dict.fromkeys(o.symbol for o in on_line)) or "no names"
+        raise ProbeSpecError(
+            f"{path}:{spec.line}: no {spec.symbol!r} on this line (it has: {names})"
+        )
+    if spec.occurrence > len(matches):
+        raise ProbeSpecError(
+            f"{path}:{spec.line}: {spec.symbol!r} appears {len(matches)} time(s), "
+            f"so occurrence {spec.occurrence} does not exist"
+        )
+    hit = matches[spec.occurrence - 1]
+    return ProbeAnchor(
+        file=str(path.resolve()),
+        line=hit.line,
+        col=hit.col,
+        symbol=hit.symbol,
+        func=hit.func,
+        is_assignment=hit.is_assignment,
+    )
+
+
+class _OccurrenceVisitor(ast.NodeVisitor):
+    def __init__(self, found: list[SymbolOccurrence]) -> None:
+        self.found = found
+        self.scopes: list[str] = []
+        self.mutated: set[int] = set()  # ids of Name nodes that are bases of item/attribute targets
+
+    def _scoped(self, node: ast.AST, name: str) -> None:
+        self.scopes.append(name)
+        self.generic_visit(node)
+        self.scopes.pop()
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        self.visit(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
+        self.scopes.append(node.name)
+        for statement in node.body:
+            self.visit(statement)
+        self.scopes.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._scoped(node, "<lambda>")
+
+    def _mark_mutated_base(self, target: ast.AST) -> None:
+        while isinstance(target, (ast.Subscript, ast.Attribute)):
+            target = target.value
+        if isinstance(target, ast.Name):
+            self.mutated.add(id(target))
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            for element in ast.walk(target):
+                if isinstance(element, (ast.Subscript, ast.Attribute)) and isinstance(
+                    getattr(element, "ctx", None), ast.Store
+                ):
+                    self._mark_mutated_base(element)
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self._mark_mutated_base(node.target)
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        bound = isinstance(node.ctx, (ast.Store, ast.Del)) or id(node) in self.mutated
+        self.found.append(
+            SymbolOccurrence(
+                line=node.lineno,
+                col=node.col_offset,
+                symbol=node.id,
+                func=self.scopes[-1] if self.scopes else "",
+                is_assignment=bound,
+            )
+        )

@@ -1,0 +1,58 @@
+"""Trace a whole script in this process and collect what the probes captured."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .anchor import ProbeAnchor, ProbeSpec, anchor_for, parse_probe_spec
+from .capture_manager import MODE_ALL, CaptureManager
+from .capture_record import CaptureRecord
+from .tracer import VariableTracer
+
+
+@dataclass(frozen=True)
+class TraceResult:
+    records: list[CaptureRecord]
+    exit_code: int
+    dropped: dict[ProbeAnchor, int]
+
+    def values(self, anchor: ProbeAnchor) -> list:
+        return [r.value for r in self.records if r.anchor == anchor]
+
+
+def resolve_probes(script: str | os.PathLike[str], probes: Iterable[str | ProbeSpec | ProbeAnchor]) -> list[ProbeAnchor]:
+    """Anchors for ``LINE:SYMBOL[:N]`` strings, ProbeSpecs or ready anchors."""
+    source = Path(script).read_text(encoding="utf-8")
+    anchors = []
+    for probe in probes:
+        if isinstance(probe, ProbeAnchor):
+            anchors.append(probe)
+            continue
+        spec = parse_probe_spec(probe) if isinstance(probe, str) else probe
+        anchors.append(anchor_for(script, spec, source))
+    return anchors
+
+
+def trace_script(
+    script: str | os.PathLike[str],
+    probes: Iterable[str | ProbeSpec | ProbeAnchor],
+    *,
+    script_args: Sequence[str] = (),
+    backend: str = "auto",
+    mode: str = MODE_ALL,
+    queue_limit: int | None = None,
+) -> TraceResult:
+    """Run ``script`` as ``__main__`` with ``probes`` and return every capture, in order."""
+    from ..runner import run_script
+
+    manager = CaptureManager() if queue_limit is None else CaptureManager(queue_limit=queue_limit)
+    tracer = VariableTracer(manager, backend)
+    for anchor in resolve_probes(script, probes):
+        tracer.add_probe(anchor, mode)
+    with tracer:
+        exit_code = run_script(Path(script), list(script_args))
+    records = [record for batch in manager.drain() for record in batch]
+    return TraceResult(records, exit_code, manager.take_dropped())

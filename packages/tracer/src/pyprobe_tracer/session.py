@@ -1,0 +1,166 @@
+"""One run of a script under the tracer, from DATA_SCRIPT_START to DATA_SCRIPT_END.
+
+The session owns the order of events: start streaming, announce the script,
+trace and run it with its output forwarded, report an uncaught exception, flush,
+and always end with DATA_SCRIPT_END, also after ``sys.exit``, an exception or a
+stop. A stop (CMD_STOP, or the GUI going away) interrupts the script in its main
+thread; if the script does not end within the grace period, the process exits
+anyway after the end of the run was sent.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pyprobe_wire import MessageType
+
+from .engine import VariableTracer
+from .output import forwarded_output
+from .runner import run_script
+from .streaming import Send, Streamer
+
+EXIT_STOPPED = 130  # what a shell reports for a script ended by SIGINT
+STOP_GRACE_SECONDS = 0.8  # CMD_STOP must end the run within 1 s
+
+
+class ScriptStopped(BaseException):
+    """Raised in the script's main thread when the run is stopped from outside."""
+
+
+class Session:
+    def __init__(
+        self,
+        script: Path,
+        script_args: list[str],
+        tracer: VariableTracer,
+        send: Send,
+        *,
+        close: Callable[[], None] = lambda: None,
+        stop_grace: float = STOP_GRACE_SECONDS,
+    ) -> None:
+        self.script = script
+        self.script_args = script_args
+        self.tracer = tracer
+        self._send = send
+        self._close = close
+        self._stop_grace = stop_grace
+        self._stop_requested = threading.Event()
+        self._ended = threading.Event()
+        self._end_lock = threading.Lock()
+        self._end_sent = False
+        self._main_ident: int | None = None
+        self.streamer = Streamer(
+            tracer.manager,
+            self._send_quietly,
+            rearm=tracer.rearm,
+            sample_hz=self._sample_hz,
+            on_thread_start=tracer.exempt_current_thread,
+        )
+
+    # -- commands (called from the command thread) ------------------------------
+
+    def request_stop(self, reason: str = "stop") -> None:
+        """End the run soon: interrupt the script, and exit regardless after the grace period."""
+        if self._stop_requested.is_set() or self._ended.is_set():
+            return
+        self._stop_requested.set()
+        self.tracer.resume()
+        if self._main_ident is not None and threading.get_ident() != self._main_ident:
+            signal.pthread_kill(self._main_ident, signal.SIGINT)
+        watchdog = threading.Timer(self._stop_grace, self._force_exit)
+        watchdog.daemon = True
+        watchdog.start()
+
+    def _force_exit(self) -> None:
+        if self._ended.is_set():
+            return
+        print(
+            f"pyprobe-tracer: the script did not stop within {self._stop_grace:.1f} s; exiting",
+            file=sys.__stderr__,
+        )
+        self._finish(EXIT_STOPPED)
+        os._exit(EXIT_STOPPED)
+
+    # -- the run ----------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Run the script; returns its exit code (EXIT_STOPPED when stopped)."""
+        self._main_ident = threading.get_ident()
+        self.streamer.start()
+        self._send_quietly(
+            MessageType.DATA_SCRIPT_START, {"script": str(self.script), "pid": os.getpid()}
+        )
+        previous_sigint = signal.signal(signal.SIGINT, self._on_sigint)
+        exit_code = EXIT_STOPPED
+        try:
+            if not self._stop_requested.is_set():
+                with forwarded_output(self._stdout, self._stderr):
+                    self.tracer.start()
+                    try:
+                        exit_code = run_script(
+                            self.script, self.script_args, on_exception=self._exception
+                        )
+                    finally:
+                        self.tracer.stop()
+        except ScriptStopped:
+            exit_code = EXIT_STOPPED
+        finally:
+            signal.signal(signal.SIGINT, previous_sigint)
+        if self._stop_requested.is_set() and exit_code != 0:
+            exit_code = EXIT_STOPPED
+        self._finish(exit_code)
+        return exit_code
+
+    def _finish(self, exit_code: int) -> None:
+        with self._end_lock:
+            if self._end_sent:
+                return
+            self._end_sent = True
+        self.streamer.stop()
+        self._send_quietly(
+            MessageType.DATA_SCRIPT_END,
+            {"exit_code": exit_code, "stopped": self._stop_requested.is_set()},
+        )
+        self._ended.set()
+        self._close()
+
+    def _on_sigint(self, signum, frame) -> None:
+        if self._stop_requested.is_set():
+            raise ScriptStopped("the run was stopped")
+        raise KeyboardInterrupt
+
+    def _exception(self, exc: BaseException) -> None:
+        if isinstance(exc, ScriptStopped):
+            return
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.streamer.flush()  # values captured before the crash go first
+        self._send_quietly(
+            MessageType.DATA_EXCEPTION,
+            {"type": type(exc).__name__, "message": str(exc), "traceback": text},
+        )
+
+    def _stdout(self, text: str) -> None:
+        self.streamer.output(MessageType.DATA_STDOUT, text)
+
+    def _stderr(self, text: str) -> None:
+        self.streamer.output(MessageType.DATA_STDERR, text)
+
+    def _sample_hz(self) -> float:
+        rates = [p.max_hz for p in self.tracer.probes if p.mode == "sample"]
+        return max(rates) if rates else 0.0
+
+    def _send_quietly(self, msg_type: MessageType, payload: Any) -> None:
+        """Send, but never let a dead receiver crash the script: a lost GUI stops the run."""
+        try:
+            self._send(msg_type, payload)
+        except (OSError, ConnectionError) as exc:
+            if not self._stop_requested.is_set():
+                print(f"pyprobe-tracer: lost the GUI ({exc}); stopping the script", file=sys.__stderr__)
+                self.request_stop("disconnected")

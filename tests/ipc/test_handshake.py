@@ -1,0 +1,503 @@
+"""M7 version handshake: the tracer announces itself first, the GUI accepts or refuses.
+
+The first six tests are the seed plan's M7 table. Each handshake runs over a real
+loopback connection: the GUI side is pyprobe.ipc.accept_handshake, the tracer side
+pyprobe_tracer.ipc.perform_handshake (or TracerIPCClient.open, as the command line
+calls it), unless a test needs a misbehaving peer written by hand.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import platform
+import socket
+import sys
+import time
+
+import pytest
+
+import pyprobe_tracer
+from pyprobe.ipc import (
+    HANDSHAKE_TIMEOUT,
+    TOKEN_ENV_VAR,
+    HandshakeOutcome,
+    HandshakeResult,
+    accept_handshake,
+    check_compatibility,
+    new_session_token,
+)
+from pyprobe_tracer.ipc import TOKEN_ENV_VAR as TRACER_TOKEN_ENV_VAR
+from pyprobe_tracer.ipc import (
+    HandshakeError,
+    HandshakeRejected,
+    TracerIPCClient,
+    handshake_payload,
+    perform_handshake,
+    token_from_environment,
+)
+from pyprobe_transport import ConnectionClosed, SocketServer
+from pyprobe_wire import PROTOCOL_VERSION, Message, MessageType, decode_message, encode_message
+from tests._support.sockets import TIMEOUT, Background, transport_pair
+
+TOKEN = "s3ssion-t0ken-for-tests_0123456789abcdef"
+UPGRADE_TRACER = "pip install --upgrade pyprobe-tracer"
+
+
+def tracer_side(transport, **kwargs):
+    """perform_handshake's ack payload, or the HandshakeError it raised."""
+    try:
+        return perform_handshake(transport, **kwargs)
+    except HandshakeError as exc:
+        return exc
+
+
+def handshake(gui_version=PROTOCOL_VERSION, tracer_version=PROTOCOL_VERSION, **tracer_kwargs):
+    """(GUI outcome, tracer result) of one handshake over loopback TCP."""
+    tracer_kwargs.setdefault("token", TOKEN)
+    with transport_pair() as (gui, tracer):
+        tracing = Background(
+            lambda: tracer_side(
+                tracer, protocol_version=tracer_version, timeout=TIMEOUT, **tracer_kwargs
+            )
+        )
+        outcome = accept_handshake(gui, token=TOKEN, protocol_version=gui_version, timeout=TIMEOUT)
+        return outcome, tracing.result()
+
+
+def receive(transport) -> Message:
+    return decode_message(transport.recv_frame(timeout=TIMEOUT))
+
+
+def send(transport, msg_type: MessageType, payload=None) -> None:
+    transport.send_frame(encode_message(Message(msg_type, payload)))
+
+
+# --------------------------------------------------------------- seed plan, M7
+
+
+def test_handshake_compatible():
+    outcome, ack = handshake("1.0", "1.0")
+
+    assert isinstance(outcome, HandshakeOutcome)
+    assert outcome.result is HandshakeResult.OK
+    assert outcome.ok
+    assert outcome.message == ""
+    assert ack == {"protocol_version": "1.0", "accepted": True, "message": ""}
+    assert outcome.peer["protocol_version"] == "1.0"
+    assert outcome.peer["tracer_version"] == pyprobe_tracer.__version__
+    assert outcome.peer["python_version"] == platform.python_version()
+    assert outcome.peer["platform"] == sys.platform
+    assert outcome.peer["pid"] == os.getpid()
+    assert "token" not in outcome.peer  # the secret is never handed on
+
+
+def test_handshake_minor_version_compat():
+    outcome, ack = handshake(gui_version="1.2", tracer_version="1.0")
+
+    assert outcome.result is HandshakeResult.OK
+    assert ack["accepted"] is True
+    assert ack["protocol_version"] == "1.2"
+
+
+def test_handshake_major_mismatch():
+    outcome, rejected = handshake(gui_version="2.0", tracer_version="1.0")
+
+    assert outcome.result is HandshakeResult.INCOMPATIBLE
+    assert not outcome.ok
+    assert isinstance(rejected, HandshakeRejected)
+    assert rejected.ack["accepted"] is False
+    assert rejected.ack["protocol_version"] == "2.0"
+
+
+def test_handshake_result_has_upgrade_message():
+    outcome, rejected = handshake(gui_version="2.0", tracer_version="1.0")
+
+    assert UPGRADE_TRACER in outcome.message
+    assert "1.0" in outcome.message and "2." in outcome.message
+    # The tracer gets the same words, to print before it exits.
+    assert rejected.message == outcome.message
+    assert str(rejected) == outcome.message
+
+
+def test_handshake_timeout():
+    assert HANDSHAKE_TIMEOUT == 5.0
+    assert inspect.signature(accept_handshake).parameters["timeout"].default == HANDSHAKE_TIMEOUT
+
+    with transport_pair() as (gui, tracer):  # a tracer that says nothing
+        started = time.monotonic()
+        outcome = accept_handshake(gui, token=TOKEN, timeout=0.2)
+        elapsed = time.monotonic() - started
+
+        assert outcome.result is HandshakeResult.TIMEOUT
+        assert "0.2 s" in outcome.message
+        assert 0.15 <= elapsed < 3.0
+        # A late tracer still learns why: the refusal was sent anyway.
+        reply = receive(tracer)
+        assert reply.msg_type is MessageType.HANDSHAKE_ACK
+        assert reply.payload["accepted"] is False
+
+
+def test_handshake_is_first_message():
+    with SocketServer() as server:
+        opening = Background(
+            lambda: TracerIPCClient.open(server.address_string, token=TOKEN, timeout=TIMEOUT)
+        )
+        with server.accept(timeout=TIMEOUT) as gui:
+            first = receive(gui)
+
+            assert first.msg_type is MessageType.HANDSHAKE
+            assert set(first.payload) == {
+                "protocol_version",
+                "tracer_version",
+                "python_version",
+                "platform",
+                "pid",
+                "capabilities",
+                "token",
+            }
+            assert first.payload["protocol_version"] == PROTOCOL_VERSION
+            assert first.payload["token"] == TOKEN
+
+            ack = {"protocol_version": PROTOCOL_VERSION, "accepted": True, "message": ""}
+            send(gui, MessageType.HANDSHAKE_ACK, ack)
+            with opening.result() as client:
+                assert client.handshake_ack == ack
+                client.send_script_start("/tmp/dsp/filter.py", os.getpid())
+                assert receive(gui).msg_type is MessageType.DATA_SCRIPT_START
+
+
+# --------------------------------------------------------------- versions
+
+
+def test_handshake_newer_minor_tracer_is_compatible_too():
+    outcome, ack = handshake(gui_version="1.0", tracer_version="1.7")
+
+    assert outcome.result is HandshakeResult.OK
+    assert ack["accepted"] is True
+
+
+def test_newer_major_tracer_says_to_upgrade_the_gui():
+    outcome, rejected = handshake(gui_version="1.0", tracer_version="2.0")
+
+    assert outcome.result is HandshakeResult.INCOMPATIBLE
+    assert "pip install --upgrade pyprobe" in outcome.message
+    assert UPGRADE_TRACER not in outcome.message
+    assert "GUI" in outcome.message
+    assert isinstance(rejected, HandshakeRejected)
+
+
+@pytest.mark.parametrize(
+    ("gui", "tracer", "result"),
+    [
+        ("1.0", "1.0", HandshakeResult.OK),
+        ("1.2", "1.0", HandshakeResult.OK),
+        ("1.0", "1.2", HandshakeResult.OK),
+        ("1.10", "1.9", HandshakeResult.OK),
+        ("2.0", "1.0", HandshakeResult.INCOMPATIBLE),
+        ("1.0", "2.0", HandshakeResult.INCOMPATIBLE),
+        ("10.0", "9.0", HandshakeResult.INCOMPATIBLE),  # as ints: "10" < "9" as strings
+        ("0.1", "1.1", HandshakeResult.INCOMPATIBLE),
+    ],
+)
+def test_compatibility_compares_major_versions_as_numbers(gui, tracer, result):
+    outcome = check_compatibility(gui, tracer)
+
+    assert outcome.result is result
+    assert (outcome.message == "") == (result is HandshakeResult.OK)
+
+
+def test_compatibility_says_which_side_to_upgrade():
+    older_tracer = check_compatibility("10.0", "9.3").message
+    older_gui = check_compatibility("9.3", "10.0").message
+
+    assert UPGRADE_TRACER in older_tracer and "9.3" in older_tracer
+    assert UPGRADE_TRACER not in older_gui and "upgrade pyprobe" in older_gui
+    assert "10.0" in older_gui
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["1", "1.x", "", "v1.0", "1.0.0", " 1.0", "1.0\n", "１.0", "-1.0", None, 1.0, 1, ["1", "0"]],
+)
+def test_malformed_tracer_version_is_incompatible_and_shown(bad):
+    outcome = check_compatibility("1.0", bad)
+
+    assert outcome.result is HandshakeResult.INCOMPATIBLE
+    assert repr(bad) in outcome.message
+    assert UPGRADE_TRACER in outcome.message
+
+
+def test_malformed_gui_version_is_incompatible_and_shown():
+    outcome = check_compatibility("one", "1.0")
+
+    assert outcome.result is HandshakeResult.INCOMPATIBLE
+    assert "'one'" in outcome.message and "GUI" in outcome.message
+
+
+def test_huge_malformed_version_is_shown_shortened():
+    outcome = check_compatibility("1.0", "9" * 10_000)
+
+    assert outcome.result is HandshakeResult.INCOMPATIBLE
+    assert len(outcome.message) < 500
+
+
+def test_malformed_version_over_the_socket_is_refused():
+    outcome, rejected = handshake(tracer_version="one.zero")
+
+    assert outcome.result is HandshakeResult.INCOMPATIBLE
+    assert "'one.zero'" in outcome.message
+    assert isinstance(rejected, HandshakeRejected)
+
+
+# --------------------------------------------------------------- the session token
+
+
+def test_right_token_is_accepted_through_open():
+    with SocketServer() as server:
+        opening = Background(
+            lambda: TracerIPCClient.open(server.address_string, token=TOKEN, timeout=TIMEOUT)
+        )
+        with server.accept(timeout=TIMEOUT) as gui:
+            outcome = accept_handshake(gui, token=TOKEN, timeout=TIMEOUT)
+            with opening.result() as client:
+                assert outcome.result is HandshakeResult.OK
+                assert client.handshake_ack["accepted"] is True
+                client.send_stdout("hello")
+                assert receive(gui).payload == {"text": "hello"}
+
+
+def test_wrong_token_is_unauthorized_and_nothing_more_is_read():
+    with transport_pair() as (gui, tracer):
+        send(tracer, MessageType.HANDSHAKE, handshake_payload(token="not-" + TOKEN))
+        send(tracer, MessageType.DATA_STDOUT, {"text": "sneaking in"})
+
+        outcome = accept_handshake(gui, token=TOKEN, timeout=TIMEOUT)
+
+        assert outcome.result is HandshakeResult.UNAUTHORIZED
+        assert "token" in outcome.message
+        assert TOKEN not in outcome.message
+        assert dict(outcome.peer) == {}  # nothing an unknown peer said is passed on
+        reply = receive(tracer)
+        assert reply.msg_type is MessageType.HANDSHAKE_ACK
+        assert reply.payload["accepted"] is False
+        assert reply.payload["message"] == outcome.message
+        # accept_handshake read exactly one frame: the next one is still waiting.
+        assert receive(gui).payload == {"text": "sneaking in"}
+
+
+@pytest.mark.parametrize("token", [None, "", "missing", 12345])
+def test_missing_token_is_unauthorized(token):
+    payload = handshake_payload(token="placeholder")
+    if token == "missing":
+        del payload["token"]
+    else:
+        payload["token"] = token
+    with transport_pair() as (gui, tracer):
+        send(tracer, MessageType.HANDSHAKE, payload)
+
+        outcome = accept_handshake(gui, token=TOKEN, timeout=TIMEOUT)
+
+        assert outcome.result is HandshakeResult.UNAUTHORIZED
+        assert TOKEN_ENV_VAR in outcome.message
+        assert receive(tracer).payload["accepted"] is False
+
+
+def test_tracer_without_a_token_learns_why():
+    outcome, rejected = handshake(token=None)
+
+    assert outcome.result is HandshakeResult.UNAUTHORIZED
+    assert isinstance(rejected, HandshakeRejected)
+    assert TRACER_TOKEN_ENV_VAR in rejected.message
+
+
+def test_token_is_checked_before_the_version():
+    outcome, _ = handshake(gui_version="2.0", tracer_version="1.0", token="wrong")
+
+    assert outcome.result is HandshakeResult.UNAUTHORIZED
+
+
+def test_non_ascii_token_compares_safely():
+    outcome, _ = handshake(token="tökén")
+
+    assert outcome.result is HandshakeResult.UNAUTHORIZED
+
+
+def test_accept_handshake_needs_a_token():
+    with transport_pair() as (gui, _), pytest.raises(ValueError, match="token"):
+        accept_handshake(gui, token="", timeout=TIMEOUT)
+
+
+def test_token_travels_in_the_environment(monkeypatch):
+    assert TOKEN_ENV_VAR == TRACER_TOKEN_ENV_VAR == "PYPROBE_SESSION_TOKEN"
+    assert token_from_environment({"PYPROBE_SESSION_TOKEN": "abc"}) == "abc"
+    assert token_from_environment({}) is None
+    assert token_from_environment({"PYPROBE_SESSION_TOKEN": ""}) is None
+    monkeypatch.setenv("PYPROBE_SESSION_TOKEN", TOKEN)
+    assert token_from_environment() == TOKEN
+    monkeypatch.delenv("PYPROBE_SESSION_TOKEN")
+    assert token_from_environment() is None
+
+
+def test_new_session_tokens_are_random_and_printable():
+    tokens = {new_session_token() for _ in range(20)}
+
+    assert len(tokens) == 20
+    for token in tokens:
+        assert len(token) >= 32
+        assert token.isascii() and token.isprintable() and " " not in token
+
+
+# --------------------------------------------------------------- misbehaving tracers
+
+
+def test_non_handshake_first_frame_is_refused():
+    with transport_pair() as (gui, tracer):
+        send(tracer, MessageType.DATA_SCRIPT_START, {"script": "x.py", "pid": 1})
+
+        outcome = accept_handshake(gui, token=TOKEN, timeout=TIMEOUT)
+
+        assert outcome.result is HandshakeResult.INCOMPATIBLE
+        assert "DATA_SCRIPT_START" in outcome.message
+        assert UPGRADE_TRACER in outcome.message
+        assert receive(tracer).payload["accepted"] is False
+
+
+def test_garbage_first_frame_is_refused():
+    with transport_pair() as (gui, tracer):
+        tracer.send_frame(b"GET / HTTP/1.1\r\n\r\n")
+
+        outcome = accept_handshake(gui, token=TOKEN, timeout=TIMEOUT)
+
+        assert outcome.result is HandshakeResult.INCOMPATIBLE
+        assert "not a PyProbe message" in outcome.message
+
+
+@pytest.mark.parametrize("payload", [None, "1.0", ["1.0"], {"tracer_version": "0.1.0"}])
+def test_handshake_payload_without_a_version_is_refused(payload):
+    with transport_pair() as (gui, tracer):
+        if isinstance(payload, dict):
+            payload = {**payload, "token": TOKEN}
+        send(tracer, MessageType.HANDSHAKE, payload)
+
+        outcome = accept_handshake(gui, token=TOKEN, timeout=TIMEOUT)
+
+        assert outcome.result in (HandshakeResult.INCOMPATIBLE, HandshakeResult.UNAUTHORIZED)
+        assert receive(tracer).payload["accepted"] is False
+
+
+def test_tracer_that_closes_before_its_handshake_is_refused():
+    with transport_pair() as (gui, tracer):
+        tracer.close()
+
+        outcome = accept_handshake(gui, token=TOKEN, timeout=TIMEOUT)
+
+        assert outcome.result is HandshakeResult.INCOMPATIBLE
+        assert "closed the connection" in outcome.message
+
+
+def test_tracer_that_stalls_mid_frame_is_cut_off():
+    with (
+        SocketServer() as server,
+        socket.create_connection(server.address, timeout=TIMEOUT) as raw,
+        server.accept(timeout=TIMEOUT) as gui,
+    ):
+        # A transport prefix announcing 100 bytes, then only 3 of them.
+        raw.sendall(b"\x00\x00\x00\x64PPR")
+        started = time.monotonic()
+
+        outcome = accept_handshake(gui, token=TOKEN, timeout=0.2)
+
+        assert outcome.result is HandshakeResult.TIMEOUT
+        assert time.monotonic() - started < 3.0
+        assert gui.closed
+
+
+# --------------------------------------------------------------- tracer side
+
+
+def test_tracer_raises_handshake_rejected_with_the_gui_message():
+    with transport_pair() as (gui, tracer):
+        tracing = Background(lambda: tracer_side(tracer, token=TOKEN, timeout=TIMEOUT))
+        assert receive(gui).msg_type is MessageType.HANDSHAKE
+        ack = {"protocol_version": "1.0", "accepted": False, "message": "use the other GUI"}
+        send(gui, MessageType.HANDSHAKE_ACK, ack)
+
+        rejected = tracing.result()
+
+        assert isinstance(rejected, HandshakeRejected)
+        assert rejected.message == "use the other GUI"
+        assert rejected.ack == ack
+
+
+def test_open_raises_handshake_rejected_and_closes():
+    with SocketServer() as server:
+        opening = Background(
+            lambda: TracerIPCClient.open(server.address_string, token="wrong", timeout=TIMEOUT)
+        )
+        with server.accept(timeout=TIMEOUT) as gui:
+            outcome = accept_handshake(gui, token=TOKEN, timeout=TIMEOUT)
+            with pytest.raises(HandshakeRejected) as caught:
+                opening.result()
+
+            assert outcome.result is HandshakeResult.UNAUTHORIZED
+            assert caught.value.message == outcome.message
+            with pytest.raises(ConnectionClosed):  # open() closed its end
+                gui.recv_frame(timeout=TIMEOUT)
+
+
+def test_tracer_gives_up_without_a_reply():
+    with transport_pair() as (gui, tracer):
+        started = time.monotonic()
+        error = tracer_side(tracer, token=TOKEN, timeout=0.2)
+
+        assert type(error) is HandshakeError
+        assert "HANDSHAKE_ACK" in str(error) and "0.2 s" in str(error)
+        assert time.monotonic() - started < 3.0
+        assert receive(gui).msg_type is MessageType.HANDSHAKE
+
+
+@pytest.mark.parametrize(
+    ("msg_type", "payload", "match"),
+    [
+        (MessageType.CMD_START, None, "CMD_START"),
+        (MessageType.HANDSHAKE_ACK, {"accepted": "yes"}, "accepted"),
+        (MessageType.HANDSHAKE_ACK, {"accepted": False, "message": 3}, "message"),
+        (MessageType.HANDSHAKE_ACK, [True], "payload"),
+    ],
+)
+def test_tracer_refuses_a_bad_reply(msg_type, payload, match):
+    with transport_pair() as (gui, tracer):
+        tracing = Background(lambda: tracer_side(tracer, token=TOKEN, timeout=TIMEOUT))
+        receive(gui)
+        send(gui, msg_type, payload)
+
+        error = tracing.result()
+
+        assert type(error) is HandshakeError
+        assert match in str(error)
+
+
+def test_tracer_reports_a_gui_that_hangs_up():
+    with transport_pair() as (gui, tracer):
+        tracing = Background(lambda: tracer_side(tracer, token=TOKEN, timeout=TIMEOUT))
+        receive(gui)
+        gui.close()
+
+        error = tracing.result()
+
+        assert type(error) is HandshakeError
+        assert "closed" in str(error)
+
+
+def test_handshake_payload_describes_the_tracer():
+    payload = handshake_payload(token=TOKEN)
+
+    assert payload["protocol_version"] == PROTOCOL_VERSION
+    assert payload["tracer_version"] == pyprobe_tracer.__version__
+    assert payload["token"] == TOKEN
+    capabilities = payload["capabilities"]
+    assert all(type(name) is str for name in capabilities)
+    backend = "monitoring" if sys.version_info >= (3, 12) else "settrace"
+    assert backend in capabilities
+    assert handshake_payload(token=TOKEN, protocol_version="3.1")["protocol_version"] == "3.1"
