@@ -93,6 +93,16 @@ def measure(script, n, repeat, probe, mode, backend) -> tuple[float, float]:
     return statistics.median(plain), statistics.median(traced)
 
 
+def report(name: str, traced: float, plain: float, target: float) -> bool:
+    """Print one ratio line; True when within ``target``."""
+    ratio = traced / plain
+    print(
+        f"{name}: {traced * 1e3:.1f} ms ({ratio:.3f}x plain {plain * 1e3:.1f} ms; "
+        f"target <= {target}x)"
+    )
+    return ratio <= target
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="hot loop iterations")
@@ -110,15 +120,11 @@ def main() -> int:
 
         plain, traced = measure(script, args.n, args.repeat, COLD_PROBE, MODE_ALL, args.backend)
         target = TARGETS["cold" if args.backend == "monitoring" else "cold-settrace"]
-        ratio = traced / plain
-        print(f"tracer.cold_probe: {traced * 1e3:.1f} ms ({ratio:.3f}x plain {plain * 1e3:.1f} ms; target <= {target}x)")
-        if ratio > target:
+        if not report("tracer.cold_probe", traced, plain, target):
             missed.append("cold")
 
         plain, traced = measure(script, args.n, args.repeat, HOT_PROBE, MODE_SAMPLE, args.backend)
-        ratio = traced / plain
-        print(f"tracer.sample_hot: {traced * 1e3:.1f} ms ({ratio:.3f}x plain {plain * 1e3:.1f} ms; target <= {TARGETS['sample']}x)")
-        if ratio > TARGETS["sample"]:
+        if not report("tracer.sample_hot", traced, plain, TARGETS["sample"]):
             missed.append("sample")
 
         plain, traced = measure(script, args.n, args.repeat, HOT_PROBE, MODE_ALL, args.backend)

@@ -11,7 +11,6 @@ from pathlib import Path
 from pyprobe.ipc.handshake import HandshakeResult, accept_handshake, new_session_token
 from pyprobe_transport import ConnectionClosed, SocketServer
 from pyprobe_wire import Message, MessageType, ProbeAnchor, decode_message, encode_message
-
 from tests._support.sockets import TIMEOUT
 
 TOKEN_ENV_VAR = "PYPROBE_SESSION_TOKEN"
@@ -117,7 +116,7 @@ def start_tracer(*args, env=None) -> subprocess.Popen:
 
 
 def probe_values(messages: list[Message], symbol: str) -> list:
-    """The values captured for ``symbol``, in sequence order, from single, batch and series messages."""
+    """The values captured for ``symbol`` in sequence order (single, batch and series forms)."""
     found = []
     for message in messages:
         if message.msg_type is MessageType.DATA_PROBE_VALUE:
@@ -131,7 +130,7 @@ def probe_values(messages: list[Message], symbol: str) -> list:
                 found.append((entry["seq"], entry["value"]))
         for column in series:
             if column["anchor"].symbol == symbol:
-                found.extend(zip(column["seq"].tolist(), column["values"].tolist()))
+                found.extend(zip(column["seq"].tolist(), column["values"].tolist(), strict=True))
     return [value for _, value in sorted(found, key=lambda pair: pair[0])]
 
 

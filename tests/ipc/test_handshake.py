@@ -386,6 +386,17 @@ def test_handshake_payload_without_a_version_is_refused(payload):
         assert receive(tracer).payload["accepted"] is False
 
 
+def test_oversized_first_frame_is_refused_before_it_is_read():
+    with transport_pair(max_frame_bytes=64) as (gui, tracer):
+        send(tracer, MessageType.HANDSHAKE, handshake_payload(token=TOKEN))
+
+        outcome = accept_handshake(gui, token=TOKEN, timeout=TIMEOUT)
+
+        assert outcome.result is HandshakeResult.INCOMPATIBLE
+        assert "exceeds max_frame_bytes 64" in outcome.message
+        assert gui.closed
+
+
 def test_tracer_that_closes_before_its_handshake_is_refused():
     with transport_pair() as (gui, tracer):
         tracer.close()
@@ -476,6 +487,19 @@ def test_tracer_refuses_a_bad_reply(msg_type, payload, match):
 
         assert type(error) is HandshakeError
         assert match in str(error)
+
+
+def test_tracer_refuses_an_oversized_reply():
+    # transport_pair puts the limit on its first (accepting) side: the tracer here.
+    with transport_pair(max_frame_bytes=64) as (tracer, gui):
+        tracing = Background(lambda: tracer_side(tracer, token=TOKEN, timeout=TIMEOUT))
+        receive(gui)
+        send(gui, MessageType.HANDSHAKE_ACK, {"accepted": True, "message": "x" * 200})
+
+        error = tracing.result()
+
+        assert type(error) is HandshakeError
+        assert "exceeds max_frame_bytes 64" in str(error)
 
 
 def test_tracer_reports_a_gui_that_hangs_up():

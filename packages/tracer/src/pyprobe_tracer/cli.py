@@ -93,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.socket is None and args.record is None:
-        parser.error("give --socket ADDR (run for the GUI) or --record FILE (run headless), or both")
+        parser.error(
+            "give --socket ADDR (run for the GUI) or --record FILE (run headless), or both"
+        )
 
     # Imported here so that --help and --version stay fast.
     from pyprobe_transport import AddressError, parse_address
@@ -110,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"File not found: {script}", file=sys.stderr)
         return EXIT_ERROR
 
-    from .engine import EngineError, resolve_probes
+    from .engine.anchor import resolve_probes
+    from .engine.errors import EngineError
 
     try:
         anchors = resolve_probes(script, args.probe)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from pyprobe_transport import ConnectionClosed, TransportError
 from pyprobe_wire import MessageType, ProtocolError
 
-from .commands import Commands
-from .engine import BackendUnavailable, CaptureManager, ProbeAnchor, VariableTracer
+from .engine.anchor import ProbeAnchor
 from .recording import RecordFile
-from .session import Session
 
 EXIT_ERROR = 1
 
@@ -33,6 +32,34 @@ class Launch:
         self.backend = backend
 
     def run(self, *, address=None, record: str | None = None, connect_timeout: float = 5.0) -> int:
+        recorder = None
+        if record is not None:
+            try:
+                recorder = RecordFile(record)
+            except OSError as exc:
+                print(
+                    f"pyprobe-tracer: cannot write the recording {record}: {exc}", file=sys.stderr
+                )
+                return EXIT_ERROR
+        client = None
+        if address is not None:
+            # Shake hands before importing the engine (and numpy): the GUI hears
+            # from a new tracer as early as possible.
+            client = self._connect(address, connect_timeout)
+            if client is None:
+                _close(recorder)
+                return EXIT_ERROR
+        try:
+            return self._run(client, recorder)
+        finally:
+            _close(client)
+            _close(recorder)
+
+    def _run(self, client, recorder) -> int:
+        from .commands import Commands
+        from .engine import BackendUnavailable, CaptureManager, VariableTracer
+        from .session import Session
+
         try:
             tracer = VariableTracer(CaptureManager(), self.backend)
         except BackendUnavailable as exc:
@@ -40,42 +67,16 @@ class Launch:
             return EXIT_ERROR
         for anchor in self.anchors:
             tracer.add_probe(anchor, self.mode)
-
-        sinks = []
-        client = None
-        recorder = None
-        if record is not None:
-            try:
-                recorder = RecordFile(record)
-            except OSError as exc:
-                print(f"pyprobe-tracer: cannot write the recording {record}: {exc}", file=sys.stderr)
-                return EXIT_ERROR
-            sinks.append(recorder.send)
         commands = Commands(tracer)
-        if address is not None:
-            client = self._connect(address, connect_timeout)
-            if client is None:
-                if recorder is not None:
-                    recorder.close()
-                return EXIT_ERROR
-            sinks.append(client.send)
-            if not self._wait_for_start(client, commands):
-                client.close()
-                if recorder is not None:
-                    recorder.close()
-                return EXIT_ERROR if not commands.stopped else 0
+        sinks = [sink.send for sink in (recorder, client) if sink is not None]
+        if client is not None and not self._wait_for_start(client, commands):
+            return 0 if commands.stopped else EXIT_ERROR
 
         def send(msg_type: MessageType, payload) -> None:
             for sink in sinks:
                 sink(msg_type, payload)
 
-        def close() -> None:
-            if client is not None:
-                client.close(timeout=0.5)
-            if recorder is not None:
-                recorder.close()
-
-        session = Session(self.script, self.script_args, tracer, send, close=close)
+        session = Session(self.script, self.script_args, tracer, send)
         commands.session = session
         if client is not None:
             client.start_command_thread(commands.handle, commands.disconnected)
@@ -84,28 +85,42 @@ class Launch:
     def _connect(self, address, timeout: float):
         from .ipc import TracerIPCClient
         from .ipc.exceptions import HandshakeError, HandshakeRejected
-        from .ipc.handshake import token_from_environment
+        from .ipc.handshake import TOKEN_ENV_VAR, token_from_environment
 
+        token = token_from_environment()
+        # The script and the processes it starts have no business with the token.
+        os.environ.pop(TOKEN_ENV_VAR, None)
         try:
-            return TracerIPCClient.open(address, token=token_from_environment(), timeout=timeout)
+            return TracerIPCClient.open(address, token=token, timeout=timeout)
         except HandshakeRejected as exc:
             print(f"pyprobe-tracer: the GUI refused this tracer: {exc}", file=sys.stderr)
         except HandshakeError as exc:
-            print(f"pyprobe-tracer: handshake with the GUI at {address} failed: {exc}", file=sys.stderr)
+            print(
+                f"pyprobe-tracer: handshake with the GUI at {address} failed: {exc}",
+                file=sys.stderr,
+            )
         except OSError as exc:
             print(f"pyprobe-tracer: cannot connect to the GUI at {address}: {exc}", file=sys.stderr)
         return None
 
-    def _wait_for_start(self, client, commands: Commands) -> bool:
+    def _wait_for_start(self, client, commands) -> bool:
         """Take the initial commands (probes, throttle) until CMD_START; False if the GUI
         stopped or went away first."""
         while not commands.started:
             try:
                 message = client.recv_command()
             except (ConnectionClosed, TransportError, ProtocolError) as exc:
-                print(f"pyprobe-tracer: the GUI went away before starting the script: {exc}", file=sys.stderr)
+                print(
+                    f"pyprobe-tracer: the GUI went away before starting the script: {exc}",
+                    file=sys.stderr,
+                )
                 return False
             commands.handle(message)
             if commands.stopped:
                 return False
         return True
+
+
+def _close(resource) -> None:
+    if resource is not None:
+        resource.close()

@@ -15,7 +15,6 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +41,12 @@ class Session:
         tracer: VariableTracer,
         send: Send,
         *,
-        close: Callable[[], None] = lambda: None,
         stop_grace: float = STOP_GRACE_SECONDS,
     ) -> None:
         self.script = script
         self.script_args = script_args
         self.tracer = tracer
         self._send = send
-        self._close = close
         self._stop_grace = stop_grace
         self._stop_requested = threading.Event()
         self._ended = threading.Event()
@@ -129,7 +126,6 @@ class Session:
             {"exit_code": exit_code, "stopped": self._stop_requested.is_set()},
         )
         self._ended.set()
-        self._close()
 
     def _on_sigint(self, signum, frame) -> None:
         if self._stop_requested.is_set():
@@ -162,5 +158,8 @@ class Session:
             self._send(msg_type, payload)
         except (OSError, ConnectionError) as exc:
             if not self._stop_requested.is_set():
-                print(f"pyprobe-tracer: lost the GUI ({exc}); stopping the script", file=sys.__stderr__)
+                print(
+                    f"pyprobe-tracer: lost the GUI ({exc}); stopping the script",
+                    file=sys.__stderr__,
+                )
                 self.request_stop("disconnected")

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
 from pyprobe_wire import MessageType
 
 from .engine import CaptureManager
@@ -185,5 +186,5 @@ def scalar_payloads(series: ScalarSeries) -> list[dict[str, Any]]:
             "timestamp_ns": stamp,
             "logical_order": seq,
         }
-        for value, seq, stamp in zip(series.values, series.seqs, series.stamps)
+        for value, seq, stamp in zip(series.values, series.seqs, series.stamps, strict=True)
     ]

@@ -10,14 +10,15 @@ themselves. Everything else becomes a *tag*: a dict with exactly one key from
 from __future__ import annotations
 
 import math
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from ._dtypes import WIRE_DTYPES, wire_dtype
 from .anchor import ProbeAnchor
 from .constants import MAX_DEPTH
 from .exceptions import DecodeError, EncodeError, ProtocolError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ARRAY = "$nd"  # int: index into the frame's array table
 TUPLE = "$t"  # list of items
@@ -70,7 +71,11 @@ def _encode(value: Any, arrays: list[np.ndarray], depth: int) -> Any:
         return value
     if kind is float:
         return _float_to_json(value)
-    if kind is np.ndarray:
+    # numpy is imported only when needed: if nobody imported it, no value is numpy's.
+    np = sys.modules.get("numpy")
+    if np is not None and kind is np.ndarray:
+        from ._dtypes import wire_dtype
+
         if wire_dtype(value.dtype) is None:
             raise _PathError(
                 f"cannot encode array of dtype {value.dtype}",
@@ -89,7 +94,9 @@ def _encode(value: Any, arrays: list[np.ndarray], depth: int) -> Any:
         return {COMPLEX: [_float_to_json(value.real), _float_to_json(value.imag)]}
     if kind is ProbeAnchor:
         return {ANCHOR: value.to_dict()}
-    if isinstance(value, np.generic):
+    if np is not None and isinstance(value, np.generic):
+        from ._dtypes import wire_dtype
+
         dtype = wire_dtype(value.dtype)
         if dtype is not None:
             return {NUMPY: [dtype.str, _scalar_to_json(value.item())]}
@@ -244,6 +251,8 @@ def _scalar_from_json(value: Any) -> np.generic:
     if type(value) is not list or len(value) != 2 or type(value[0]) is not str:
         raise _PathError(f"bad {NUMPY} tag: expected [dtype, value]")
     code, item = value
+    from ._dtypes import WIRE_DTYPES
+
     dtype = WIRE_DTYPES.get(code)
     if dtype is None:
         raise _PathError(f"bad {NUMPY} tag: unsupported dtype {code!r}")
@@ -255,6 +264,8 @@ def _scalar_from_json(value: Any) -> np.generic:
 
 def _exact_scalar(dtype: np.dtype, item: Any) -> np.generic | None:
     """``item`` as a scalar of ``dtype`` if it is exactly representable, else None."""
+    import numpy as np
+
     if dtype.kind == "b":
         return dtype.type(item) if type(item) is bool else None
     if dtype.kind in "iu":

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numpy as np
-
-from ._dtypes import WIRE_DTYPES, wire_dtype
 from ._framing import (
     MAX_LENGTH_FIELD,
     PREFIX_SIZE,
@@ -26,6 +23,9 @@ from .constants import ALIGNMENT, DEFAULT_MAX_FRAME_BYTES, FORMAT_VERSION, MAGIC
 from .exceptions import DecodeError, EncodeError
 from .message import Message
 from .message_type import MessageType
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _HEADER_FIELDS = ("v", "msg_type", "timestamp", "payload", "arrays")
 
@@ -50,6 +50,8 @@ def encode_message(msg: Message, *, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYT
         return bytearray().join(part for _, part, _, _ in pieces)
     # Some array must be converted on the way in: give it a place to be written to.
     # A zeroed bytearray costs a memset, but is still far cheaper than copying twice.
+    import numpy as np
+
     frame = bytearray(layout.size)
     for offset, part, arr, dtype in pieces:
         if part is not None:
@@ -71,7 +73,11 @@ def encode_message_parts(
     """
     parts: list[bytes | memoryview] = []
     for _, part, arr, dtype in _pieces(_plan(msg, max_frame_bytes)):
-        parts.append(part if part is not None else _raw(np.ascontiguousarray(arr, dtype)))
+        if part is None:
+            import numpy as np
+
+            part = _raw(np.ascontiguousarray(arr, dtype))
+        parts.append(part)
     return parts
 
 
@@ -91,7 +97,11 @@ def _plan(msg: Message, max_frame_bytes: int) -> _Layout:
         f'{{"v":{FORMAT_VERSION},"msg_type":{json.dumps(msg.msg_type.name)},'
         f'"timestamp":{json.dumps(timestamp)},"payload":{payload_text},"arrays":'
     )
-    dtypes = [wire_dtype(arr.dtype) for arr in arrays]
+    dtypes = []
+    if arrays:  # numpy is loaded: the payload holds its arrays
+        from ._dtypes import wire_dtype
+
+        dtypes = [wire_dtype(arr.dtype) for arr in arrays]
     sizes = [arr.size * dtype.itemsize for arr, dtype in zip(arrays, dtypes, strict=True)]
 
     # The array offsets are written in the header, so the header length depends on
@@ -274,6 +284,10 @@ def _view_arrays(view: memoryview, table: list, position: int) -> list[np.ndarra
 
 
 def _view_array(view: memoryview, entry: Any, position: int) -> tuple[np.ndarray, int]:
+    import numpy as np
+
+    from ._dtypes import WIRE_DTYPES
+
     if type(entry) is not dict:
         raise DecodeError(f"entry must be an object, got {type(entry).__name__}")
     for name in ("dtype", "shape", "offset"):

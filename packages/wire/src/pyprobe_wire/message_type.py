@@ -40,10 +40,11 @@ class MessageType(enum.Enum):
     """Tracer -> GUI: one captured value. Payload: ``{"anchor": ProbeAnchor, "value": ...,
     "dtype": str | None, "shape": list[int] | None, "seq": int | None,
     "timestamp_ns": int | None, "logical_order": int | None}``; every key is present.
-    ``dtype`` and ``shape`` are how the tracer classified the value (e.g. "scalar",
-    None or "array_complex", [1024]); ``seq`` orders every capture of a run;
-    ``timestamp_ns`` is when it was captured (``time.time_ns()``); captures sharing a
-    ``logical_order`` were taken at the same trace event. None means not known."""
+    ``dtype`` is the tracer's classification of the value (e.g. "scalar",
+    "array_complex") and ``shape`` its array shape (None for a scalar); ``seq``
+    orders every capture of a run; ``timestamp_ns`` is when it was captured
+    (``time.time_ns()``); captures sharing a ``logical_order`` were taken at the same
+    trace event. None means the sender did not say."""
 
     DATA_PROBE_VALUE_BATCH = "DATA_PROBE_VALUE_BATCH"
     """Tracer -> GUI: several captured values. Payload: ``{"values": [<DATA_PROBE_VALUE

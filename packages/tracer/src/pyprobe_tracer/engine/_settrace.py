@@ -14,11 +14,11 @@ import threading
 NAME = "settrace"
 
 
-def _opcode_events_work() -> bool:
+def _opcode_events_work(rearm: bool) -> bool:
     """Whether per-frame opcode events reach a trace function on this interpreter.
 
     CPython 3.12.0 and 3.12.1 ignore ``frame.f_trace_opcodes`` set from a trace
-    function, so this backend cannot see instructions there.
+    function unless ``sys.settrace`` is called again afterwards (``rearm``).
     """
     seen = []
 
@@ -31,6 +31,8 @@ def _opcode_events_work() -> bool:
     def global_(frame, event, arg):
         if frame.f_code is _probe.__code__:
             frame.f_trace_opcodes = True
+            if rearm:
+                sys.settrace(global_)
             return local
         return None
 
@@ -46,7 +48,9 @@ def _opcode_events_work() -> bool:
     return bool(seen)
 
 
-AVAILABLE = _opcode_events_work()
+_DIRECT = _opcode_events_work(rearm=False)
+NEEDS_REARM = not _DIRECT and _opcode_events_work(rearm=True)
+AVAILABLE = _DIRECT or NEEDS_REARM
 
 
 class SettraceBackend:
@@ -117,7 +121,13 @@ class SettraceBackend:
                 self._wait_if_paused()
                 return self._local
             return None
-        frame.f_trace_opcodes = frame.f_lineno in self._lines[code]
+        if NEEDS_REARM:
+            # Opcode events stay on for the whole frame: switching them per line
+            # would cost a settrace call per line.
+            frame.f_trace_opcodes = True
+            sys.settrace(self._global)
+        else:
+            frame.f_trace_opcodes = frame.f_lineno in self._lines[code]
         return self._local
 
     def _local(self, frame, event, arg):
@@ -131,8 +141,9 @@ class SettraceBackend:
         elif event == "line":
             if self._resumed is not None:
                 self._wait_if_paused()
-            lines = self._lines.get(code)
-            frame.f_trace_opcodes = lines is not None and frame.f_lineno in lines
+            if not NEEDS_REARM:
+                lines = self._lines.get(code)
+                frame.f_trace_opcodes = lines is not None and frame.f_lineno in lines
         return self._local
 
     def _running_frames(self):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,14 @@ from pyprobe_wire import ProbeAnchor
 
 from .errors import ProbeSpecError
 
-__all__ = ["ProbeAnchor", "ProbeSpec", "SymbolOccurrence", "anchor_for", "occurrences", "parse_probe_spec"]
+__all__ = [
+    "ProbeAnchor",
+    "ProbeSpec",
+    "SymbolOccurrence",
+    "anchor_for",
+    "occurrences",
+    "parse_probe_spec",
+]
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,9 @@ def parse_probe_spec(text: str) -> ProbeSpec:
         raise ProbeSpecError(f"probe {text!r}: expected LINE:SYMBOL or LINE:SYMBOL:N, e.g. 12:x")
     line_text, symbol = parts[0], parts[1]
     if not line_text.isdigit() or int(line_text) < 1:
-        raise ProbeSpecError(f"probe {text!r}: LINE must be a positive line number, got {line_text!r}")
+        raise ProbeSpecError(
+            f"probe {text!r}: LINE must be a positive line number, got {line_text!r}"
+        )
     if not symbol.isidentifier():
         raise ProbeSpecError(f"probe {text!r}: SYMBOL must be a Python name, got {symbol!r}")
     occurrence = 1
@@ -77,7 +87,9 @@ def occurrences(source: str, filename: str = "<source>") -> list[SymbolOccurrenc
     return found
 
 
-def anchor_for(path: str | os.PathLike[str], spec: ProbeSpec, source: str | None = None) -> ProbeAnchor:
+def anchor_for(
+    path: str | os.PathLike[str], spec: ProbeSpec, source: str | None = None
+) -> ProbeAnchor:
     """The anchor ``spec`` names in the file at ``path``.
 
     ProbeSpecError names the file, the line and the names that are on it when the
@@ -170,3 +182,18 @@ class _OccurrenceVisitor(ast.NodeVisitor):
                 is_assignment=bound,
             )
         )
+
+
+def resolve_probes(
+    script: str | os.PathLike[str], probes: Iterable[str | ProbeSpec | ProbeAnchor]
+) -> list[ProbeAnchor]:
+    """Anchors for ``LINE:SYMBOL[:N]`` strings, ProbeSpecs or ready anchors."""
+    source = Path(script).read_text(encoding="utf-8")
+    anchors = []
+    for probe in probes:
+        if isinstance(probe, ProbeAnchor):
+            anchors.append(probe)
+            continue
+        spec = parse_probe_spec(probe) if isinstance(probe, str) else probe
+        anchors.append(anchor_for(script, spec, source))
+    return anchors

@@ -126,8 +126,10 @@ def _role(ins: dis.Instruction, symbol: str) -> str | None:
         return None
     if ins.opname == _STORE_THEN_LOAD:
         store_name, load_name = ins.argval
-        return "store-load" if store_name == symbol == load_name else (
-            "store" if store_name == symbol else "load-after"
+        return (
+            "store-load"
+            if store_name == symbol == load_name
+            else ("store" if store_name == symbol else "load-after")
         )
     if ins.opname in _LOADS:
         return "load"
@@ -192,8 +194,11 @@ def _source_rank(anchor: ProbeAnchor) -> int:
     except (OSError, SyntaxError, ValueError):
         return 0
     same = [
-        o for o in found
-        if o.line == anchor.line and o.symbol == anchor.symbol and o.is_assignment == anchor.is_assignment
+        o
+        for o in found
+        if o.line == anchor.line
+        and o.symbol == anchor.symbol
+        and o.is_assignment == anchor.is_assignment
     ]
     for rank, occurrence in enumerate(same):
         if occurrence.col == anchor.col:

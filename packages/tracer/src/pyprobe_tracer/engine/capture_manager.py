@@ -39,8 +39,19 @@ DEFAULT_QUEUE_LIMIT = 1 << 18
 SCALAR = ("scalar", None)
 # Immutable scalars: no snapshot needed, classified by their type alone.
 IMMUTABLE_SCALARS = frozenset(
-    {float, int, complex, bool, np.float64, np.float32, np.int64, np.int32, np.complex128,
-     np.complex64, np.bool_}
+    {
+        float,
+        int,
+        complex,
+        bool,
+        np.float64,
+        np.float32,
+        np.int64,
+        np.int32,
+        np.complex128,
+        np.complex64,
+        np.bool_,
+    }
 )
 
 
@@ -163,7 +174,11 @@ class CaptureManager:
             # length is the number of complete captures.
             count = len(probe.stamps)
             if count:
-                seqs, values, stamps = probe.seqs[:count], probe.values[:count], probe.stamps[:count]
+                seqs, values, stamps = (
+                    probe.seqs[:count],
+                    probe.values[:count],
+                    probe.stamps[:count],
+                )
                 del probe.seqs[:count], probe.values[:count], probe.stamps[:count]
                 series.append(ScalarSeries(anchor, values, seqs, stamps))
             rows, pop = probe.rows, probe.rows.popleft
@@ -182,7 +197,7 @@ class CaptureManager:
         for s in series:
             records.extend(
                 CaptureRecord(s.anchor, value, "scalar", None, seq, stamp, seq)
-                for value, seq, stamp in zip(s.values, s.seqs, s.stamps)
+                for value, seq, stamp in zip(s.values, s.seqs, s.stamps, strict=True)
             )
         records.sort(key=lambda record: record.seq)
         batches: list[list[CaptureRecord]] = []

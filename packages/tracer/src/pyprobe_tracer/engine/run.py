@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .anchor import ProbeAnchor, ProbeSpec, anchor_for, parse_probe_spec
+from .anchor import ProbeAnchor, ProbeSpec, resolve_probes
 from .capture_manager import MODE_ALL, CaptureManager
 from .capture_record import CaptureRecord
 from .tracer import VariableTracer
@@ -21,19 +21,6 @@ class TraceResult:
 
     def values(self, anchor: ProbeAnchor) -> list:
         return [r.value for r in self.records if r.anchor == anchor]
-
-
-def resolve_probes(script: str | os.PathLike[str], probes: Iterable[str | ProbeSpec | ProbeAnchor]) -> list[ProbeAnchor]:
-    """Anchors for ``LINE:SYMBOL[:N]`` strings, ProbeSpecs or ready anchors."""
-    source = Path(script).read_text(encoding="utf-8")
-    anchors = []
-    for probe in probes:
-        if isinstance(probe, ProbeAnchor):
-            anchors.append(probe)
-            continue
-        spec = parse_probe_spec(probe) if isinstance(probe, str) else probe
-        anchors.append(anchor_for(script, spec, source))
-    return anchors
 
 
 def trace_script(

@@ -14,14 +14,15 @@ from .capture_manager import DEFAULT_SAMPLE_HZ, MODE_ALL, CaptureManager, Probe
 from .errors import BackendUnavailable
 from .handlers import capture_handler, combine, guarded_handlers
 
-BACKENDS = {_monitoring.NAME: _monitoring.MonitoringBackend, _settrace.NAME: _settrace.SettraceBackend}
+BACKENDS = {
+    _monitoring.NAME: _monitoring.MonitoringBackend,
+    _settrace.NAME: _settrace.SettraceBackend,
+}
 
 
 def available_backends() -> list[str]:
     """The backends this interpreter can run, best first."""
-    return [
-        backend.NAME for backend in (_monitoring, _settrace) if backend.AVAILABLE
-    ]
+    return [backend.NAME for backend in (_monitoring, _settrace) if backend.AVAILABLE]
 
 
 def default_backend() -> str:
@@ -67,7 +68,9 @@ class VariableTracer:
 
     # -- probes -------------------------------------------------------------
 
-    def add_probe(self, anchor: ProbeAnchor, mode: str = MODE_ALL, max_hz: float = DEFAULT_SAMPLE_HZ) -> Probe:
+    def add_probe(
+        self, anchor: ProbeAnchor, mode: str = MODE_ALL, max_hz: float = DEFAULT_SAMPLE_HZ
+    ) -> Probe:
         """Start capturing ``anchor`` (replacing its mode if already probed)."""
         probe = Probe(anchor, mode, max_hz)
         with self._lock:
@@ -202,4 +205,3 @@ class VariableTracer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyprobe_tracer import __version__
-from pyprobe_transport import ConnectionClosed, SocketTransport, TransportTimeout
+from pyprobe_transport import ConnectionClosed, SocketTransport, TransportError, TransportTimeout
 from pyprobe_wire import (
     PROTOCOL_VERSION,
     Message,
@@ -88,6 +88,8 @@ def perform_handshake(
         ) from None
     except ConnectionClosed as exc:
         raise HandshakeError(f"the GUI closed the connection during the handshake ({exc})") from exc
+    except TransportError as exc:  # FrameTooLarge: the transport closed the connection
+        raise HandshakeError(f"the GUI's reply to HANDSHAKE was refused: {exc}") from exc
     try:
         reply = decode_message(frame)
     except ProtocolError as exc:
