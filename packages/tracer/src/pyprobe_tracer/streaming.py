@@ -169,8 +169,8 @@ def series_payload(series: ScalarSeries) -> dict[str, Any] | None:
         "anchor": series.anchor,
         "dtype": "scalar",
         "values": values,
-        "seq": np.array(series.seqs, dtype=np.int64),
-        "timestamp_ns": np.array(series.stamps, dtype=np.int64),
+        "seq": series.seqs,
+        "timestamp_ns": series.stamps,
     }
 
 
@@ -186,5 +186,7 @@ def scalar_payloads(series: ScalarSeries) -> list[dict[str, Any]]:
             "timestamp_ns": stamp,
             "logical_order": seq,
         }
-        for value, seq, stamp in zip(series.values, series.seqs, series.stamps, strict=True)
+        for value, seq, stamp in zip(
+            series.values, series.seqs.tolist(), series.stamps.tolist(), strict=True
+        )
     ]

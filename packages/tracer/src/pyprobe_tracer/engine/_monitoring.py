@@ -34,6 +34,8 @@ class MonitoringBackend:
             )
         self._discover = discover
         self._plans: dict = {}
+        # Hot lookups go by id(): hashing a code object hashes its whole bytecode.
+        self._by_id: dict[int, dict] = {}
         self._tool: int | None = None
         self._lock = threading.Lock()
 
@@ -69,6 +71,7 @@ class MonitoringBackend:
         """``plans``: code object -> {offset: handler}. Takes effect at once, in every thread."""
         with self._lock:
             old, self._plans = self._plans, plans
+            self._by_id = {id(code): handlers for code, handlers in plans.items()}
             if self._tool is not None:
                 self._apply(old, plans)
 
@@ -110,7 +113,7 @@ class MonitoringBackend:
         backend = self
 
         def on_instruction(code, offset):
-            handlers = backend._plans.get(code)
+            handlers = backend._by_id.get(id(code))
             if handlers is None:
                 return disable
             handler = handlers.get(offset)

@@ -60,7 +60,11 @@ class SettraceBackend:
         self._discover = discover
         self._plans: dict = {}
         self._lines: dict = {}
-        self._seen: set = set()
+        # Hot lookups go by id(): hashing a code object hashes its whole bytecode.
+        # The tracer keeps every code object it was shown alive, so ids stay unique.
+        self._seen: dict[int, object] = {}
+        self._by_id: dict[int, dict] = {}
+        self._lines_by_id: dict[int, frozenset] = {}
         self._active = False
         self._previous = None
         self._resumed: threading.Event | None = None  # set while not paused
@@ -87,6 +91,8 @@ class SettraceBackend:
             by_offset = dict(_offset_lines(code))
             lines[code] = frozenset(by_offset[offset] for offset in handlers if offset in by_offset)
         self._lines, self._plans = lines, plans
+        self._by_id = {id(code): handlers for code, handlers in plans.items()}
+        self._lines_by_id = {id(code): found for code, found in lines.items()}
         if self._active:
             self._attach_running_frames()
 
@@ -113,10 +119,11 @@ class SettraceBackend:
 
     def _global(self, frame, event, arg):
         code = frame.f_code
-        if code not in self._seen:
-            self._seen.add(code)
+        key = id(code)
+        if self._seen.get(key) is not code:
+            self._seen[key] = code
             self._discover(code)
-        if code not in self._plans:
+        if key not in self._by_id:
             if self._resumed is not None:
                 self._wait_if_paused()
                 return self._local
@@ -127,13 +134,13 @@ class SettraceBackend:
             frame.f_trace_opcodes = True
             sys.settrace(self._global)
         else:
-            frame.f_trace_opcodes = frame.f_lineno in self._lines[code]
+            frame.f_trace_opcodes = frame.f_lineno in self._lines_by_id[key]
         return self._local
 
     def _local(self, frame, event, arg):
-        code = frame.f_code
+        key = id(frame.f_code)
         if event == "opcode":
-            handlers = self._plans.get(code)
+            handlers = self._by_id.get(key)
             if handlers is not None:
                 handler = handlers.get(frame.f_lasti)
                 if handler is not None:
@@ -142,7 +149,7 @@ class SettraceBackend:
             if self._resumed is not None:
                 self._wait_if_paused()
             if not NEEDS_REARM:
-                lines = self._lines.get(code)
+                lines = self._lines_by_id.get(key)
                 frame.f_trace_opcodes = lines is not None and frame.f_lineno in lines
         return self._local
 

@@ -9,10 +9,11 @@ Two modes per probe:
   are overwritten, so a slow or stalled receiver never makes the script wait.
 
 The capture path runs inside the traced script, so it does the minimum. Plain
-scalars (the values of scalar histories, by far the most frequent) go to three
-columns per probe: value, sequence number, timestamp. Everything else is
-classified and snapshotted at once and queued as a row. Records are built when
-the sender drains.
+scalars (the values of scalar histories, by far the most frequent) go to two
+columns per probe: value and monotonic timestamp. Everything else is classified
+and snapshotted at once and queued as a row. Sequence numbers are given when
+the sender takes the captures, in timestamp order, so the stream it sends is
+strictly increasing in ``seq`` even when threads interleave.
 """
 
 from __future__ import annotations
@@ -65,7 +66,6 @@ class Probe:
     next_due_ns: int = field(default=0, repr=False)
     # all mode: scalar columns and other rows, taken by the sender
     values: list = field(default_factory=list, repr=False)
-    seqs: list = field(default_factory=list, repr=False)
     stamps: list = field(default_factory=list, repr=False)
     rows: deque = field(default_factory=deque, repr=False)
     latest: tuple | None = field(default=None, repr=False)  # sample mode
@@ -88,25 +88,27 @@ class ScalarSeries:
 
     anchor: ProbeAnchor
     values: list
-    seqs: list
-    stamps: list
+    seqs: np.ndarray  # int64
+    stamps: np.ndarray  # int64, wall clock ns
 
 
 class CaptureManager:
     """Receives (probe, value) from trace events; the sender drains ordered batches."""
 
-    def __init__(self, *, queue_limit: int = DEFAULT_QUEUE_LIMIT, clock=time.time_ns) -> None:
+    def __init__(self, *, queue_limit: int = DEFAULT_QUEUE_LIMIT, clock=time.monotonic_ns) -> None:
         if queue_limit < 1:
             raise ValueError(f"queue_limit must be at least 1, got {queue_limit}")
-        self._seq = SequenceCounter()
-        self.clock = clock
+        self._next_seq = 0
+        self._take_lock = threading.Lock()  # one taker at a time numbers the captures
+        self._events = SequenceCounter()
+        self.clock = clock  # monotonic: orders captures; shifted to wall time when taken
+        self._wall_offset = time.time_ns() - clock()
         self.limit = queue_limit
         self._probes: dict[ProbeAnchor, Probe] = {}
         self._retired: list[Probe] = []  # removed probes with captures not yet drained
         self._retired_dropped: dict[ProbeAnchor, int] = {}
         self._lock = threading.Lock()
         self.wakeup = threading.Event()  # set when a sample or a drop wants sending
-        self.next_seq = self._seq.next
 
     def attach(self, probe: Probe) -> None:
         """Make ``probe``'s captures part of what ``drain()`` returns."""
@@ -125,8 +127,8 @@ class CaptureManager:
     # -- capture side (runs in the script's threads) -------------------------
 
     def new_event(self) -> int:
-        """A logical_order for a trace event capturing several probes at once."""
-        return self.next_seq()
+        """A token shared by the captures of one trace event (they get one logical_order)."""
+        return self._events.next()
 
     def capture(self, probe: Probe, value: Any, event: int = -1) -> bool:
         """Record ``value`` for ``probe``. True means the site may stay quiet until re-armed
@@ -138,58 +140,80 @@ class CaptureManager:
             probe.next_due_ns = now + probe.period_ns
             dtype, shape = SCALAR if type(value) in IMMUTABLE_SCALARS else classify_data(value)
             value = value if dtype == "scalar" else snapshot(value, dtype)
-            seq = self.next_seq()
-            probe.latest = (value, dtype, shape, seq, now, seq if event < 0 else event)
+            probe.latest = (value, dtype, shape, now, event)
             self.wakeup.set()
             return True
-        if len(probe.seqs) + len(probe.rows) >= self.limit:
+        if len(probe.stamps) + len(probe.rows) >= self.limit:
             probe.dropped += 1
             self.wakeup.set()
             return False
         if event < 0 and type(value) in IMMUTABLE_SCALARS:
-            probe.seqs.append(self.next_seq())
             probe.values.append(value)
             probe.stamps.append(self.clock())
             return False
         dtype, shape = classify_data(value)
         value = snapshot(value, dtype)
-        seq = self.next_seq()
-        probe.rows.append((value, dtype, shape, seq, self.clock(), seq if event < 0 else event))
+        probe.rows.append((value, dtype, shape, self.clock(), event))
         return False
 
     # -- sender side ---------------------------------------------------------
 
     def take(self) -> tuple[list[ScalarSeries], list[CaptureRecord]]:
-        """Everything captured since the last take: scalar columns and other records."""
+        """Everything captured since the last take: scalar columns and other records,
+        numbered in capture (timestamp) order."""
+        with self._take_lock:
+            return self._take()
+
+    def _take(self) -> tuple[list[ScalarSeries], list[CaptureRecord]]:
         with self._lock:
             probes = [*self._retired, *self._probes.values()]
             for probe in self._retired:
                 self._count_dropped(probe, self._retired_dropped)
             self._retired = []
-        series: list[ScalarSeries] = []
-        records: list[CaptureRecord] = []
+        columns, rows = [], []
         for probe in probes:
-            anchor = probe.anchor
             # Columns grow from other threads; stamps are appended last, so their
             # length is the number of complete captures.
             count = len(probe.stamps)
             if count:
-                seqs, values, stamps = (
-                    probe.seqs[:count],
-                    probe.values[:count],
-                    probe.stamps[:count],
-                )
-                del probe.seqs[:count], probe.values[:count], probe.stamps[:count]
-                series.append(ScalarSeries(anchor, values, seqs, stamps))
-            rows, pop = probe.rows, probe.rows.popleft
-            for _ in range(len(rows)):
-                value, dtype, shape, seq, stamp, order = pop()
-                records.append(CaptureRecord(anchor, value, dtype, shape, seq, stamp, order))
+                values, stamps = probe.values[:count], probe.stamps[:count]
+                del probe.values[:count], probe.stamps[:count]
+                columns.append((probe.anchor, values, stamps))
+            pop = probe.rows.popleft
+            rows.extend((probe.anchor, *pop()) for _ in range(len(probe.rows)))
             latest, probe.latest = probe.latest, None
             if latest is not None:
-                value, dtype, shape, seq, stamp, order = latest
-                records.append(CaptureRecord(anchor, value, dtype, shape, seq, stamp, order))
+                rows.append((probe.anchor, *latest))
+        parts = [np.array(column, dtype=np.int64) for _, _, column in columns]
+        parts.append(np.array([row[4] for row in rows], dtype=np.int64))
+        stamps = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        seqs = self._number(stamps)
+        wall = stamps + self._wall_offset
+        series, start = [], 0
+        for anchor, values, column in columns:
+            end = start + len(column)
+            series.append(ScalarSeries(anchor, values, seqs[start:end], wall[start:end]))
+            start = end
+        records = []
+        first_of_event: dict[int, int] = {}
+        row_seqs, row_wall = seqs[start:].tolist(), wall[start:].tolist()
+        for (anchor, value, dtype, shape, _, event), seq, stamp in zip(
+            rows, row_seqs, row_wall, strict=True
+        ):
+            order = seq if event < 0 else first_of_event.setdefault(event, seq)
+            records.append(CaptureRecord(anchor, value, dtype, shape, seq, stamp, order))
         return series, records
+
+    def _number(self, stamps: np.ndarray) -> np.ndarray:
+        """Sequence numbers for captures with these stamps: consecutive, in stamp order
+        (stable, so captures of one probe keep their order on equal stamps)."""
+        start, self._next_seq = self._next_seq, self._next_seq + len(stamps)
+        numbers = np.arange(start, self._next_seq, dtype=np.int64)
+        if len(stamps) < 2 or bool(np.all(stamps[1:] >= stamps[:-1])):
+            return numbers  # already in order: one probe, or probes that took turns
+        seqs = np.empty(len(stamps), dtype=np.int64)
+        seqs[np.argsort(stamps, kind="stable")] = numbers
+        return seqs
 
     def drain(self) -> list[list[CaptureRecord]]:
         """Take what was captured, as batches (one per trace event) in sequence order."""
@@ -197,7 +221,9 @@ class CaptureManager:
         for s in series:
             records.extend(
                 CaptureRecord(s.anchor, value, "scalar", None, seq, stamp, seq)
-                for value, seq, stamp in zip(s.values, s.seqs, s.stamps, strict=True)
+                for value, seq, stamp in zip(
+                    s.values, s.seqs.tolist(), s.stamps.tolist(), strict=True
+                )
             )
         records.sort(key=lambda record: record.seq)
         batches: list[list[CaptureRecord]] = []

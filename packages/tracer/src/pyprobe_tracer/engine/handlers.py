@@ -66,17 +66,18 @@ def capture_handler(site: Site, probe: Probe, manager: CaptureManager) -> Handle
 
         return handle
 
-    # All mode, inlined: a scalar is three appends (see CaptureManager.capture).
-    fast, limit, next_seq, clock = IMMUTABLE_SCALARS, manager.limit, manager.next_seq, manager.clock
-    seqs, values, stamps = probe.seqs.append, probe.values.append, probe.stamps
+    # All mode, inlined: a scalar is two appends (see CaptureManager.capture).
+    fast, limit, clock = IMMUTABLE_SCALARS, manager.limit, manager.clock
+    values, stamps = probe.values.append, probe.stamps
     stamp = stamps.append
+    local = site.read == READ_LOCAL
+    symbol = site.anchor.symbol
 
     def handle(frame, event=-1):
-        value = read(frame)
+        value = frame.f_locals.get(symbol, _MISSING) if local else read(frame)
         if value is _MISSING:
             return False
         if event < 0 and type(value) in fast and len(stamps) < limit:
-            seqs(next_seq())
             values(value)
             stamp(clock())
             return False

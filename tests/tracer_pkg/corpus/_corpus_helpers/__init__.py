@@ -1,0 +1,1 @@
+"""Modules the corpus scripts import; probes in them are set from the importing case."""
