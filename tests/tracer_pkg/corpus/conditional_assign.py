@@ -6,31 +6,31 @@
         "best": "@best:best",
         "hits": "@hits:v",
         "flag": "@flag:flag",
-        "label": "@label:label",
     },
     "order": [
         ("x", 10), ("x", 30),
         ("hits", 1), ("best", 3), ("hits", 3), ("hits", 2), ("best", 5), ("hits", 5),
-        ("flag", True), ("label", "small"), ("label", "big"), ("flag", True), ("label", "big"),
+        ("flag", True), ("flag", True),
     ],
 }
 """
 
 
 def pick(values):
+    best = None
     hits = []
     for v in values:
         if v > 2:
             best = v  # @best
         hits.append(v)  # @hits
-    return hits
+    return hits, best
 
 
 def check(n):
+    flag = False
     if n % 3 == 0:
         flag = True  # @flag
-    label = "big" if n > 4 else "small"  # @label
-    return label
+    return flag
 
 
 for i in range(5):

@@ -27,18 +27,19 @@ def drain(n):
     return n
 
 
+seen = []
 for i in range(3):  # @plain
-    pass
+    seen.append(i)
 
 for j in range(10):  # @brk
     if j == 2:
         break
 
 for e in []:  # @empty
-    pass
+    seen.append(e)
 
 for k in range(2):  # @else
-    pass
+    seen.append(k)
 else:
     last = k  # @after
 

@@ -34,5 +34,6 @@ gen = ramp(10)
 got = [next(gen), next(gen)]
 gen.close()
 
+items = []
 for item in ramp(1):  # @consume
-    pass
+    items.append(item)

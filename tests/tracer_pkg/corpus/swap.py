@@ -1,6 +1,8 @@
 """Swaps: the right-hand names are read (old values), then the targets stored left to right.
 
-``a, b = b, a`` at module level and a three-way rotation in a function.
+``a, b = b, a`` at module level (stored left to right) and a three-way rotation in a
+function: there CPython stores the locals in whatever order saves stack swaps, and 3.13
+fuses ``y, z`` into one load, so those captures are groups.
 
 {
     "probes": {
@@ -18,8 +20,8 @@
     "order": [
         ("b_old", 2), ("a_old", 1), ("a_new", 2), ("b_new", 1),
         ("b_old", 1), ("a_old", 2), ("a_new", 1), ("b_new", 2),
-        ("y_old", 2), ("z_old", 3), ("x_old", 1), ("x_new", 2), ("y_new", 3), ("z_new", 1),
-        ("y_old", 3), ("z_old", 1), ("x_old", 2), ("x_new", 3), ("y_new", 1), ("z_new", 2),
+        [("y_old", 2), ("z_old", 3)], ("x_old", 1), [("x_new", 2), ("y_new", 3), ("z_new", 1)],
+        [("y_old", 3), ("z_old", 1)], ("x_old", 2), [("x_new", 3), ("y_new", 1), ("z_new", 2)],
     ],
 }
 """

@@ -48,7 +48,10 @@ class MessageType(enum.Enum):
 
     DATA_PROBE_VALUE_BATCH = "DATA_PROBE_VALUE_BATCH"
     """Tracer -> GUI: several captured values. Payload: ``{"values": [<DATA_PROBE_VALUE
-    payload>, ...]}``."""
+    payload>, ...], "series": [...]}``. Each optional ``series`` entry holds one
+    anchor's run of scalar captures as columns: ``{"anchor", "dtype": "scalar",
+    "values": ndarray, "seq": int64 ndarray, "timestamp_ns": int64 ndarray}``
+    (each such capture is its own trace event: its logical_order is its seq)."""
 
     DATA_STDOUT = "DATA_STDOUT"
     """Tracer -> GUI: text the script wrote to stdout. Payload: ``{"text": str}``."""

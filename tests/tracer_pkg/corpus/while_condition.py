@@ -1,0 +1,35 @@
+"""The names a ``while`` condition reads, captured each time the condition is tested.
+
+CPython compiles the condition twice (before the loop and at the end of the body), so
+every test after the first runs the second copy.
+
+{
+    "probes": {"cond": "@cond:n", "limit": "@cond:limit", "mod": "@mod:i"},
+    "order": [
+        ("cond", 6), ("limit", 1), ("cond", 3), ("limit", 1), ("cond", 1), ("limit", 1),
+        ("mod", 0), ("mod", 1), ("mod", 2), ("mod", 3),
+    ],
+    "xfail": [
+        {
+            "reason": (
+                "engine bug: CPython compiles a while condition twice (loop entry and end of "
+                "body); anchor_matcher._choose keeps one instruction per code object, so only "
+                "the first test of the condition is captured"
+            ),
+        },
+    ],
+}
+"""
+
+
+def shrink(n, limit):
+    while n > limit:  # @cond
+        n = n // 2
+    return n
+
+
+shrink(6, 1)
+
+i = 0
+while i < 3:  # @mod
+    i += 1
