@@ -12,7 +12,8 @@ docstring is a one-line summary, optional prose, then a Python literal (parsed w
 Keys:
 
 ``probes``   name -> probe. ``LINE:SYMBOL[:N]``, where LINE is a number or ``@tag``,
-             the line ending with the comment ``# @tag``. ``FILE::LINE:SYMBOL[:N]`` probes
+             the line carrying the comment ``# @tag`` (tags keep specs independent of
+             line numbers). ``FILE::LINE:SYMBOL[:N]`` probes
              another file, FILE relative to the corpus directory (helper modules live
              in ``corpus/_corpus_helpers/``).
 ``values``   name -> the exact list of values that probe captures, in order.
@@ -43,21 +44,26 @@ import ast
 import itertools
 import re
 import sys
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pytest
 
 from pyprobe_tracer.engine import (
+    CaptureManager,
     ProbeAnchor,
+    VariableTracer,
     anchor_for,
     available_backends,
     parse_probe_spec,
     trace_script,
 )
+from pyprobe_tracer.runner import run_script
 
 CORPUS = Path(__file__).parent / "corpus"
 CASE_PATHS = sorted(p for p in CORPUS.glob("*.py") if not p.name.startswith("_"))
@@ -269,14 +275,17 @@ def named_sequence(case: Case, result) -> list[tuple[str, Any]]:
 
 
 def _params(test: str, per_backend: bool = True):
+    """(case, backend) params, or (case,) ones, each marked with its known engine bug."""
     params = []
     for path in CASE_PATHS:
         case = load_case(path)
         for backend in BACKENDS if per_backend else [None]:
             reason = case.xfail_reason(backend, test)
             marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            ident = case.name if backend is None else f"{case.name}-{backend}"
-            params.append(pytest.param(case, backend, marks=marks, id=ident))
+            if backend is None:
+                params.append(pytest.param(case, marks=marks, id=case.name))
+            else:
+                params.append(pytest.param(case, backend, marks=marks, id=f"{case.name}-{backend}"))
     return params
 
 
@@ -320,8 +329,8 @@ def test_seq_strictly_increasing(case: Case, backend: str):
 
 
 @pytest.mark.skipif(len(BACKENDS) < 2, reason=f"one backend on Python {PYTHON}: {BACKENDS}")
-@pytest.mark.parametrize(("case", "_backend"), _params("agree", per_backend=False))
-def test_backends_agree(case: Case, _backend: None):
+@pytest.mark.parametrize("case", _params("agree", per_backend=False))
+def test_backends_agree(case: Case):
     first, *others = BACKENDS
     reference = named_sequence(case, run_case(case, first))
     threaded = set(case.spec.get("threads", {}))
@@ -340,3 +349,20 @@ def test_backends_agree(case: Case, _backend: None):
             )
         exit_codes = run_case(case, backend).exit_code, run_case(case, first).exit_code
         assert exit_codes[0] == exit_codes[1], f"exit codes differ: {exit_codes}"
+
+
+WINDOWS_TICK_NS = 15_625_000  # time.monotonic() on Windows before 3.13 (GetTickCount64)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_order_does_not_depend_on_clock_resolution(backend: str):
+    case = load_case(CORPUS / "assign_rhs_same_line.py")
+    manager = CaptureManager(clock=lambda: time.monotonic_ns() // WINDOWS_TICK_NS * WINDOWS_TICK_NS)
+    tracer = VariableTracer(manager, backend)
+    for anchor in case.anchors.values():
+        tracer.add_probe(anchor)
+    with tracer:
+        assert run_script(case.path, []) == 0
+    result = SimpleNamespace(records=[record for batch in manager.drain() for record in batch])
+    got = named_sequence(case, result)
+    assert matches_order(got, case.spec["order"]), f"got {got!r}"

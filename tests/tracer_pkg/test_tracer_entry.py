@@ -43,9 +43,15 @@ def test_missing_script_arg():
 
 
 def test_missing_socket_arg(script):
+    # Without --socket the tracer can still run headless with --record; with neither
+    # it has nowhere to send anything: a usage error naming both.
     result = run_tracer(str(script))
     assert result.returncode == 2
-    assert "the following arguments are required: --socket" in result.stderr
+    assert result.stderr.startswith("usage:")
+    error = result.stderr.splitlines()[-1]
+    assert error.startswith("python -m pyprobe_tracer: error:")
+    assert "--socket ADDR" in error
+    assert "--record FILE" in error
 
 
 def test_version_flag():

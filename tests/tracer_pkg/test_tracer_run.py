@@ -9,7 +9,7 @@ output, exceptions, and how quickly a stop ends the script.
 from __future__ import annotations
 
 import os
-import sys
+import signal
 import textwrap
 import time
 from pathlib import Path
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pyprobe.ipc.handshake import HandshakeResult
-from pyprobe_tracer.engine import anchor_for, parse_probe_spec
+from pyprobe_tracer.engine import anchor_for, available_backends, parse_probe_spec
 from pyprobe_transport import SocketServer, TransportTimeout
 from pyprobe_wire import FrameReader, Message, MessageType
 from tests._support.fake_gui import FakeGUI, add_probe, probe_values, run_tracer, start_tracer
@@ -28,8 +28,13 @@ pytestmark = pytest.mark.e2e
 TOKEN_ENV_VAR = "PYPROBE_SESSION_TOKEN"
 WAIT = 10.0  # generous upper bound for anything that should take well under a second
 STOP_LIMIT = 1.5  # the tracer promises 1 s; leave room for a loaded machine
+# A script that swallows the interrupt is ended by the tracer's watchdog after its 0.8 s
+# grace period; sending the end of the run while the script spins can take a few hundred
+# ms more on a loaded machine.
+WATCHDOG_LIMIT = 2.0
 QUIET = 0.3  # how long "no new values" is watched for
 
+BACKENDS = available_backends()
 START = MessageType.DATA_SCRIPT_START
 END = MessageType.DATA_SCRIPT_END
 
@@ -141,7 +146,8 @@ def finish(proc, timeout: float = WAIT) -> tuple[int, str, str]:
 # -- values --------------------------------------------------------------------
 
 
-def test_all_mode_values_arrive_in_order(tmp_path):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_all_mode_values_arrive_in_order(tmp_path, backend):
     script = write(
         tmp_path,
         "ramp.py",
@@ -154,7 +160,7 @@ def test_all_mode_values_arrive_in_order(tmp_path):
     )
     commands = [add_probe(anchor(script, "3:x")), add_probe(anchor(script, "4:total:1"))]
     with FakeGUI(commands) as fake:
-        result = run_tracer("--socket", fake.address, script, env=fake.env())
+        result = run_tracer("--socket", fake.address, "--backend", backend, script, env=fake.env())
         assert fake.ended.wait(WAIT)
     assert result.returncode == 0, result.stderr
     assert_framed_run(fake.messages)
@@ -232,13 +238,13 @@ def test_values_of_threads_started_by_the_script_are_captured(tmp_path):
         assert [v for v in values if base <= v < base + 100] == [base + i for i in range(100)]
 
 
-def test_sample_mode_sends_few_values_and_the_last_one(tmp_path):
+def test_sample_mode_sends_far_fewer_values_than_iterations(tmp_path):
     script = write(
         tmp_path,
         "hot.py",
         """\
         import time
-        end = time.monotonic() + 0.6
+        end = time.monotonic() + 0.5
         i = 0
         while time.monotonic() < end:
             i = i + 1
@@ -256,9 +262,25 @@ def test_sample_mode_sends_few_values_and_the_last_one(tmp_path):
     values = probe_values(fake.messages, "i")
     assert values, "sample mode sent nothing"
     assert values == sorted(set(values)), "samples out of order or repeated"
-    assert len(values) <= 60 * 0.6 * 2 + 5, f"{len(values)} samples in 0.6 s at 60 Hz"
+    assert len(values) <= 60 * 0.5 * 2 + 5, f"{len(values)} samples in 0.5 s at 60 Hz"
     assert len(values) * 20 < iterations, (len(values), iterations)
-    assert values[-1] == iterations, "the last value did not arrive"
+    assert_framed_run(fake.messages)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sample mode keeps the first value of each 1/max_hz period and ignores the "
+    "rest (CaptureManager.capture returns before storing when now < next_due_ns), so "
+    "the value a probe holds when the script ends is never sent",
+)
+def test_sample_mode_sends_the_last_value(tmp_path):
+    script = write(tmp_path, "burst.py", "for i in range(1000):\n    x = i\n")
+    record = tmp_path / "run.ppr"
+    result = run_tracer("--probe", "2:x", "--mode", "sample", "--record", record, script)
+    assert result.returncode == 0, result.stderr
+    values = probe_values(read_recording(record), "x")
+    assert values[0] == 0
+    assert values[-1] == 999, f"the last sample sent is {values[-1]}, not the final 999"
 
 
 # -- output, exceptions, exit codes -------------------------------------------------
@@ -282,8 +304,30 @@ def test_stdout_and_stderr_are_forwarded_and_still_printed(tmp_path):
     assert text_of(fake.messages, MessageType.DATA_STDOUT) == "hello from the script\nbye\n"
     assert text_of(fake.messages, MessageType.DATA_STDERR) == "a warning\n"
     assert result.stdout == "hello from the script\nbye\n"
-    assert "a warning\n" in result.stderr
+    assert result.stderr == "a warning\n"
     assert_framed_run(fake.messages)
+
+
+def test_lots_of_output_arrives_whole_and_in_order(tmp_path):
+    script = write(
+        tmp_path,
+        "chatty.py",
+        """\
+        print("h\u00e9llo \u2713 \u4e16\u754c")
+        for i in range(5000):
+            print(i, end=" " if i % 10 else "\\n")
+        """,
+    )
+    expected = "h\u00e9llo \u2713 \u4e16\u754c\n" + "".join(
+        f"{i}" + (" " if i % 10 else "\n") for i in range(5000)
+    )
+    with FakeGUI() as fake:
+        env = fake.env(PYTHONIOENCODING="utf-8")
+        result = run_tracer("--socket", fake.address, script, env=env)
+        assert fake.ended.wait(WAIT)
+    assert result.returncode == 0, result.stderr
+    assert text_of(fake.messages, MessageType.DATA_STDOUT) == expected
+    assert result.stdout == expected
 
 
 def test_script_exception_is_reported_with_its_traceback(tmp_path):
@@ -314,9 +358,7 @@ def test_script_exception_is_reported_with_its_traceback(tmp_path):
     assert trace.rstrip().endswith("ValueError: bad sample rate 44100")
     # The value captured before the crash arrives before the exception.
     assert probe_values(fake.messages, "x") == [44100]
-    values_at = max(
-        i for i, t in enumerate(types) if t.name.startswith("DATA_PROBE_VALUE")
-    )
+    values_at = max(i for i, t in enumerate(types) if t.name.startswith("DATA_PROBE_VALUE"))
     assert values_at < types.index(MessageType.DATA_EXCEPTION)
     # The traceback is still printed locally, and forwarded as stderr.
     assert "ValueError: bad sample rate 44100" in result.stderr
@@ -340,6 +382,105 @@ def test_sys_exit_code_is_reported_and_kept(tmp_path, source, code):
     assert result.returncode == code, result.stderr
     assert_framed_run(fake.messages, exit_code=code)
     assert MessageType.DATA_EXCEPTION not in kinds(fake.messages)
+
+
+def test_sys_exit_with_a_message_prints_it_and_exits_1(tmp_path):
+    script = write(tmp_path, "fatal.py", "import sys\nsys.exit('fatal: bad config')\n")
+    with FakeGUI() as fake:
+        result = run_tracer("--socket", fake.address, script, env=fake.env())
+        assert fake.ended.wait(WAIT)
+    assert result.returncode == 1
+    assert result.stderr == "fatal: bad config\n"
+    assert text_of(fake.messages, MessageType.DATA_STDERR) == "fatal: bad config\n"
+    assert_framed_run(fake.messages, exit_code=1)
+
+
+def test_ctrl_c_is_the_scripts_keyboard_interrupt(tmp_path, launch):
+    """SIGINT from outside (Ctrl-C in a terminal) is not a GUI stop: the script gets
+    KeyboardInterrupt, reported as its exception, and the run ends with 130."""
+    script = write(
+        tmp_path, "sleepy.py", "import time\nprint('sleeping', flush=True)\ntime.sleep(60)\n"
+    )
+    with FakeGUI() as fake:
+        proc = launch(fake, script)
+        fake.wait_for(MessageType.DATA_STDOUT)
+        time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        code, _, err = finish(proc)
+        assert fake.ended.wait(WAIT)
+    assert code == 130
+    assert "KeyboardInterrupt" in err
+    exception = fake.wait_for(MessageType.DATA_EXCEPTION).payload
+    assert exception["type"] == "KeyboardInterrupt"
+    assert f'File "{script}", line 3, in <module>' in exception["traceback"]
+    assert_framed_run(fake.messages, exit_code=130, stopped=False)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="run_script reports the tracer's own frames (pyprobe_tracer/runner.py "
+    "run_script and <frozen runpy>) above the script's in the traceback, locally and in "
+    "DATA_EXCEPTION; `python script.py` starts the traceback at the script",
+)
+def test_exception_traceback_starts_at_the_script(tmp_path):
+    script = write(tmp_path, "boom.py", "def f():\n    raise ValueError('bad')\nf()\n")
+    with FakeGUI() as fake:
+        result = run_tracer("--socket", fake.address, script, env=fake.env())
+        assert fake.ended.wait(WAIT)
+    expected = f'Traceback (most recent call last):\n  File "{script}", line 3, in <module>\n'
+    assert fake.wait_for(MessageType.DATA_EXCEPTION).payload["traceback"].startswith(expected)
+    assert result.stderr.startswith(expected)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the session ends when the main module returns: tracing stops and "
+    "DATA_SCRIPT_END is sent while a non-daemon thread of the script still runs, so its "
+    "later values and output never reach the GUI (Python itself waits for such threads)",
+)
+def test_non_daemon_thread_outliving_the_main_module_is_still_traced(tmp_path):
+    script = write(
+        tmp_path,
+        "worker.py",
+        """\
+        import threading, time
+        def work():
+            for i in range(50):
+                y = i
+                time.sleep(0.002)
+            print("worker done", flush=True)
+        threading.Thread(target=work).start()
+        """,
+    )
+    with FakeGUI([add_probe(anchor(script, "4:y"))]) as fake:
+        result = run_tracer("--socket", fake.address, script, env=fake.env())
+        assert fake.ended.wait(WAIT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "worker done\n", result.stderr
+    assert text_of(fake.messages, MessageType.DATA_STDOUT) == "worker done\n"
+    assert probe_values(fake.messages, "y") == list(range(50))
+
+
+def test_probe_in_a_module_the_script_imports(tmp_path):
+    helper = write(
+        tmp_path,
+        "helper.py",
+        """\
+        def scale(values, k):
+            out = []
+            for v in values:
+                scaled = v * k
+                out.append(scaled)
+            return out
+        """,
+    )
+    script = write(tmp_path, "main.py", "import helper\nprint(helper.scale([1, 2, 3], 10))\n")
+    with FakeGUI([add_probe(anchor(helper, "4:scaled"))]) as fake:
+        result = run_tracer("--socket", fake.address, script, env=fake.env())
+        assert fake.ended.wait(WAIT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[10, 20, 30]\n"
+    assert probe_values(fake.messages, "scaled") == [10, 20, 30]
 
 
 # -- commands while the script runs ----------------------------------------------------
@@ -384,24 +525,59 @@ def test_removed_probe_stops_capturing(tmp_path, launch):
     assert final > captured[-1], "the script did not go on running after the removal"
 
 
-def test_pause_holds_the_script_and_resume_lets_it_go_on(tmp_path, launch):
-    script = write(tmp_path, "waiting.py", WAITING)
-    flag = tmp_path / "flag"
-    with FakeGUI([add_probe(anchor(script, WAITING_PROBE))]) as fake:
-        proc = launch(fake, script, flag)
-        wait_values(fake, "n", 5)
-        fake.send(MessageType.CMD_PAUSE)
-        paused = assert_quiet(fake, "n")
-        fake.send(MessageType.CMD_RESUME)
-        wait_values(fake, "n", len(paused) + 5)
-        flag.touch()
-        code, out, err = finish(proc)
-        assert fake.ended.wait(WAIT)
+# The waiting loop in a thread the script starts.
+WAITING_IN_THREAD = """\
+import os, sys, threading, time
+def wait_for(flag):
+    n = 0
+    while not os.path.exists(flag):
+        n = n + 1
+        time.sleep(0.005)
+    print("final", n)
+worker = threading.Thread(target=wait_for, args=(sys.argv[1],))
+worker.start()
+worker.join()
+"""
+
+
+def check_pause_and_resume(fake: FakeGUI, proc, flag: Path) -> None:
+    wait_values(fake, "n", 5)
+    fake.send(MessageType.CMD_PAUSE)
+    paused = assert_quiet(fake, "n")
+    fake.send(MessageType.CMD_RESUME)
+    wait_values(fake, "n", len(paused) + 5)
+    flag.touch()
+    code, out, err = finish(proc)
+    assert fake.ended.wait(WAIT)
     assert code == 0, err
     final = int(out.split()[-1])
     # Pausing holds the script; it loses nothing.
     assert probe_values(fake.messages, "n") == list(range(1, final + 1))
     assert_framed_run(fake.messages)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_pause_holds_a_script_thread_and_resume_lets_it_go_on(tmp_path, launch, backend):
+    script = write(tmp_path, "waiting.py", WAITING_IN_THREAD)
+    flag = tmp_path / "flag"
+    with FakeGUI([add_probe(anchor(script, WAITING_PROBE))]) as fake:
+        proc = launch(fake, "--backend", backend, script, flag)
+        check_pause_and_resume(fake, proc, flag)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Commands.handle() calls tracer.exempt_current_thread() on every command, and "
+    "Launch._wait_for_start() handles the commands before CMD_START (CMD_START included) "
+    "on the main thread, so the main thread, which then runs the script, is exempt from "
+    "CMD_PAUSE",
+)
+def test_pause_holds_the_main_thread_and_resume_lets_it_go_on(tmp_path, launch):
+    script = write(tmp_path, "waiting.py", WAITING)
+    flag = tmp_path / "flag"
+    with FakeGUI([add_probe(anchor(script, WAITING_PROBE))]) as fake:
+        proc = launch(fake, script, flag)
+        check_pause_and_resume(fake, proc, flag)
 
 
 # -- stopping ---------------------------------------------------------------------------
@@ -433,7 +609,8 @@ def test_stop_ends_an_endless_script_within_a_second(tmp_path, launch, kind, rec
         assert fake.ended.wait(WAIT)
     record_property("stop_latency_s", round(latency, 3))
     print(f"stop latency ({kind}): {latency:.3f} s")
-    assert latency < STOP_LIMIT, f"the script took {latency:.2f} s to stop"
+    limit = WATCHDOG_LIMIT if kind == "swallows-interrupt" else STOP_LIMIT
+    assert latency < limit, f"the script took {latency:.2f} s to stop"
     assert code == 130, err
     assert_framed_run(fake.messages, exit_code=130, stopped=True)
     assert MessageType.DATA_EXCEPTION not in kinds(fake.messages)
@@ -457,18 +634,26 @@ def test_stop_while_paused_ends_the_script(tmp_path, launch):
     assert_framed_run(fake.messages, exit_code=130, stopped=True)
 
 
-def test_stop_right_after_script_start(tmp_path, launch):
-    """CMD_STOP sent the moment DATA_SCRIPT_START arrives still ends the run cleanly."""
+@pytest.mark.xfail(
+    strict=True,
+    reason="race: the command thread starts before Session.run(), which sets _main_ident "
+    "before installing its SIGINT handler, so a CMD_STOP handled in between sends SIGINT "
+    "to a main thread still under Python's default handler: an uncaught "
+    "KeyboardInterrupt kills the tracer (killed by SIGINT, traceback on stderr, no "
+    "DATA_SCRIPT_END)",
+)
+def test_stop_sent_with_start_ends_the_run_cleanly(tmp_path, launch):
+    """CMD_STOP right behind CMD_START (a user pressing Stop at once). The race loses
+    most of the time; a few tries make the failure all but certain."""
     script = write(tmp_path, "endless.py", ENDLESS["busy-loop"])
-    for _ in range(5):
-        with FakeGUI() as fake:
+    for _ in range(8):
+        commands = [Message(MessageType.CMD_START), Message(MessageType.CMD_STOP)]
+        with FakeGUI(commands, start=False) as fake:
             proc = launch(fake, script)
-            fake.wait_for(START, timeout=WAIT)
-            fake.send(MessageType.CMD_STOP)
             code, _, err = finish(proc)
             assert fake.ended.wait(WAIT)
-        assert code == 130, err
         assert "Traceback" not in err, err
+        assert code == 130, err
         assert_framed_run(fake.messages, exit_code=130, stopped=True)
 
 
@@ -554,9 +739,7 @@ def test_recording_alongside_the_gui_holds_what_the_gui_got(tmp_path):
     script = write(tmp_path, "rec.py", RECORDED)
     record = tmp_path / "run.ppr"
     with FakeGUI([add_probe(anchor(script, "3:x"))]) as fake:
-        result = run_tracer(
-            "--socket", fake.address, "--record", record, script, env=fake.env()
-        )
+        result = run_tracer("--socket", fake.address, "--record", record, script, env=fake.env())
         assert fake.ended.wait(WAIT)
     assert result.returncode == 4, result.stderr
     recorded = read_recording(record)
@@ -596,9 +779,8 @@ def test_unix_socket_address(tmp_path):
 )
 def test_bad_probe_is_a_usage_error(tmp_path, spec, problem):
     marker = tmp_path / "ran"
-    script = write(
-        tmp_path, "probed.py", f"for i in range(3):\n    x = i\nopen({str(marker)!r}, 'w').close()\n"
-    )
+    source = f"for i in range(3):\n    x = i\nopen({str(marker)!r}, 'w').close()\n"
+    script = write(tmp_path, "probed.py", source)
     record = tmp_path / "run.ppr"
     result = run_tracer("--probe", spec, "--record", record, script)
     assert result.returncode == 2

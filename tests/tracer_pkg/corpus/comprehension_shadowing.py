@@ -8,26 +8,6 @@ captured inside it, the global is untouched (and read back unchanged) after it.
         ("ys", [1, 0, 1]),
         ("after", 10),
     ],
-    "xfail": [
-        {
-            "python": ["3.12"],
-            "backends": ["settrace"],
-            "reason": (
-                "engine bug (3.12 settrace): reading frame.f_locals from the trace function "
-                "writes the locals back, which breaks inlined (PEP 709) comprehensions at "
-                "module/class level: the comprehension variable reads None or the shadowed "
-                "global"
-            ),
-        },
-        {
-            "python": ["3.12"],
-            "test": "agree",
-            "reason": (
-                "the 3.12 settrace backend diverges from monitoring here (see the capture "
-                "xfail)"
-            ),
-        },
-    ],
 }
 """
 

@@ -15,26 +15,6 @@
         ("s", 4), ("acc", 9), ("drop", 7),
         ("sums", [1, 3, 5, 7]),
     ],
-    "xfail": [
-        {
-            "python": ["3.12"],
-            "backends": ["settrace"],
-            "reason": (
-                "engine bug (3.12 settrace): once the probed helper module is discovered, "
-                "_attach_running_frames turns the main script frame's opcode events off for its "
-                "current line and nothing turns them back on (NEEDS_REARM skips the per-line "
-                "switch), so later captures in the script are lost"
-            ),
-        },
-        {
-            "python": ["3.12"],
-            "test": "agree",
-            "reason": (
-                "the 3.12 settrace backend diverges from monitoring here (see the capture "
-                "xfail)"
-            ),
-        },
-    ],
 }
 """
 

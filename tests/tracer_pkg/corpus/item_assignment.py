@@ -4,6 +4,11 @@ On ``arr[i] = arr[i - 1] + i`` the right-hand ``arr`` is read (old content) befo
 target's mutation is captured.
 
 {
+    "xfail": [{"python": ["3.10"], "reason": (
+        "known limit on Python 3.10 only: its bytecode has line numbers but no "
+        "columns, so several uses of one name on a line are told apart by source "
+        "order, which differs from evaluation order here"
+    )}],
     "probes": {
         "first": "@first:arr",
         "target": "@fill:arr:1",

@@ -15,16 +15,6 @@ must capture on every call, whichever branch ran.
         ("label", "big"), ("out2", -5), ("ret", -5),
         ("label", "big"), ("out", 6), ("ret", 6),
     ],
-    "xfail": [
-        {
-            "python": ["3.10", "3.12", "3.13"],
-            "reason": (
-                "engine bug: CPython copies a short block ending in return into each branch "
-                "(the store of `x if c else y`, `return out`); only the first copy is "
-                "instrumented, so the other branch captures nothing"
-            ),
-        },
-    ],
 }
 """
 

@@ -9,15 +9,6 @@ own: the argument read (old module value), the lambda's read, the module target 
         ("outer", 1), ("inner", 1), ("target", 2),
         ("outer", 2), ("inner", 2), ("target", 3),
     ],
-    "xfail": [
-        {
-            "reason": (
-                "engine bug: find_sites searches every code object of the file and falls back "
-                "to the only candidate when the column does not match, so the lambda's y probe "
-                "also captures the module's y read (and vice versa): each value twice"
-            ),
-        },
-    ],
 }
 """
 

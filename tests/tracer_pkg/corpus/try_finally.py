@@ -8,15 +8,6 @@ both (CPython compiles the ``finally`` body once per path).
         ("cleanup", 2),
         ("attempt", 30), ("cleanup", 3),
     ],
-    "xfail": [
-        {
-            "reason": (
-                "engine bug: the finally body is compiled once per path (normal and "
-                "exceptional); only the first copy is instrumented, so a finally store after a "
-                "raise is not captured"
-            ),
-        },
-    ],
 }
 """
 

@@ -12,15 +12,6 @@
         ("chunk", 4), ("doubled", 8), ("chunk", None),
         ("k_old", 3), ("k_new", 2), ("k_old", 2), ("k_new", 1), ("k_old", 1), ("k_new", 0),
     ],
-    "xfail": [
-        {
-            "reason": (
-                "engine bug: CPython compiles a while condition twice (loop entry and end of "
-                "body); anchor_matcher._choose keeps one instruction per code object, so only "
-                "the first test of the condition is captured"
-            ),
-        },
-    ],
 }
 """
 

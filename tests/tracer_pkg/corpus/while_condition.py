@@ -9,15 +9,6 @@ every test after the first runs the second copy.
         ("cond", 6), ("limit", 1), ("cond", 3), ("limit", 1), ("cond", 1), ("limit", 1),
         ("mod", 0), ("mod", 1), ("mod", 2), ("mod", 3),
     ],
-    "xfail": [
-        {
-            "reason": (
-                "engine bug: CPython compiles a while condition twice (loop entry and end of "
-                "body); anchor_matcher._choose keeps one instruction per code object, so only "
-                "the first test of the condition is captured"
-            ),
-        },
-    ],
 }
 """
 

@@ -14,12 +14,8 @@ import threading
 NAME = "settrace"
 
 
-def _opcode_events_work(rearm: bool) -> bool:
-    """Whether per-frame opcode events reach a trace function on this interpreter.
-
-    CPython 3.12.0 and 3.12.1 ignore ``frame.f_trace_opcodes`` set from a trace
-    function unless ``sys.settrace`` is called again afterwards (``rearm``).
-    """
+def _opcode_events_work() -> bool:
+    """Whether per-frame opcode events reach a trace function on this interpreter."""
     seen = []
 
     def local(frame, event, arg):
@@ -31,8 +27,6 @@ def _opcode_events_work(rearm: bool) -> bool:
     def global_(frame, event, arg):
         if frame.f_code is _probe.__code__:
             frame.f_trace_opcodes = True
-            if rearm:
-                sys.settrace(global_)
             return local
         return None
 
@@ -48,9 +42,12 @@ def _opcode_events_work(rearm: bool) -> bool:
     return bool(seen)
 
 
-_DIRECT = _opcode_events_work(rearm=False)
-NEEDS_REARM = not _DIRECT and _opcode_events_work(rearm=True)
-AVAILABLE = _DIRECT or NEEDS_REARM
+# On CPython 3.12 this backend is off: its legacy tracing writes ``f_locals`` back
+# into the frame after every trace event, which corrupts 3.12's inlined
+# comprehensions (a variable the comprehension cleared comes back as None), and
+# 3.12.0/3.12.1 also ignore ``f_trace_opcodes`` set from a trace function.
+# sys.monitoring has neither problem and is the default there.
+AVAILABLE = sys.version_info[:2] != (3, 12) and _opcode_events_work()
 
 
 class SettraceBackend:
@@ -128,13 +125,7 @@ class SettraceBackend:
                 self._wait_if_paused()
                 return self._local
             return None
-        if NEEDS_REARM:
-            # Opcode events stay on for the whole frame: switching them per line
-            # would cost a settrace call per line.
-            frame.f_trace_opcodes = True
-            sys.settrace(self._global)
-        else:
-            frame.f_trace_opcodes = frame.f_lineno in self._lines_by_id[key]
+        frame.f_trace_opcodes = frame.f_lineno in self._lines_by_id[key]
         return self._local
 
     def _local(self, frame, event, arg):
@@ -148,9 +139,8 @@ class SettraceBackend:
         elif event == "line":
             if self._resumed is not None:
                 self._wait_if_paused()
-            if not NEEDS_REARM:
-                lines = self._lines_by_id.get(key)
-                frame.f_trace_opcodes = lines is not None and frame.f_lineno in lines
+            lines = self._lines_by_id.get(key)
+            frame.f_trace_opcodes = lines is not None and frame.f_lineno in lines
         return self._local
 
     def _running_frames(self):

@@ -125,6 +125,71 @@ def anchor_for(
     )
 
 
+def scope_names(source: str, filename: str = "<source>") -> dict[tuple[int, int], str]:
+    """(line, col) of every name -> the ``co_name`` of the code object that runs it,
+    as Python 3.10 and 3.11 compile it (comprehensions are code objects of their own;
+    their first iterable, default values and decorators run in the enclosing scope)."""
+    found: dict[tuple[int, int], str] = {}
+    _ScopeVisitor(found).visit(ast.parse(source, filename))
+    return found
+
+
+_COMPREHENSIONS = {
+    ast.ListComp: "<listcomp>",
+    ast.SetComp: "<setcomp>",
+    ast.DictComp: "<dictcomp>",
+    ast.GeneratorExp: "<genexpr>",
+}
+
+
+class _ScopeVisitor(ast.NodeVisitor):
+    def __init__(self, found: dict[tuple[int, int], str]) -> None:
+        self.found = found
+        self.scope = "<module>"
+
+    def _inside(self, name: str, nodes) -> None:
+        outer, self.scope = self.scope, name
+        for node in nodes:
+            self.visit(node)
+        self.scope = outer
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self.found[node.lineno, node.col_offset] = self.scope
+
+    def visit_FunctionDef(self, node) -> None:
+        for outside in [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]:
+            if outside is not None:
+                self.visit(outside)
+        self._inside(node.name, node.body)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        for outside in [*node.args.defaults, *node.args.kw_defaults]:
+            if outside is not None:
+                self.visit(outside)
+        self._inside("<lambda>", [node.body])
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for outside in [*node.decorator_list, *node.bases, *node.keywords]:
+            self.visit(outside)
+        self._inside(node.name, node.body)
+
+    def _comprehension(self, node) -> None:
+        first, *rest = node.generators
+        self.visit(first.iter)  # evaluated before the comprehension's code runs
+        inner = [first.target, *first.ifs]
+        for generator in rest:
+            inner += [generator.target, generator.iter, *generator.ifs]
+        if isinstance(node, ast.DictComp):
+            inner += [node.key, node.value]
+        else:
+            inner.append(node.elt)
+        self._inside(_COMPREHENSIONS[type(node)], inner)
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
+
+
 class _OccurrenceVisitor(ast.NodeVisitor):
     def __init__(self, found: list[SymbolOccurrence]) -> None:
         self.found = found

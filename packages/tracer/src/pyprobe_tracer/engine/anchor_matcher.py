@@ -14,13 +14,19 @@ jump that skipped the store captures nothing (``for`` loop exhaustion,
 ``if c: x = 1``).
 
 Columns pick between several occurrences of a name on one line. Python 3.11+
-has exact instruction positions; 3.10 has only line numbers, so there the N-th
-occurrence in source order of the same role is matched to the N-th instruction.
+has exact instruction positions, so an anchor matches the instructions at its
+exact column. CPython compiles some code more than once (a ``while`` test,
+``finally`` bodies, code before a ``return`` copied into each branch): every
+copy is observed. 3.10 has only line numbers: there the anchor's scope picks
+the code object, and the N-th occurrence of the same role in source order is
+matched to the N-th instruction of each copy.
 """
 
 from __future__ import annotations
 
 import dis
+import functools
+import os
 import sys
 from dataclasses import dataclass
 from types import CodeType
@@ -38,6 +44,7 @@ _LOADS = {
     "LOAD_FAST": READ_LOCAL,
     "LOAD_FAST_CHECK": READ_LOCAL,
     "LOAD_FAST_LOAD_FAST": READ_LOCAL,
+    "STORE_FAST_LOAD_FAST": READ_LOCAL,
     "LOAD_NAME": READ_NAME,
     "LOAD_DEREF": READ_LOCAL,
     "LOAD_CLASSDEREF": READ_LOCAL,
@@ -90,13 +97,12 @@ def find_sites(codes: list[CodeType], anchor: ProbeAnchor) -> list[Site]:
     """
     sites: list[Site] = []
     for code in codes:
+        if not HAS_POSITIONS and not _in_scope(code, anchor):
+            continue
         instructions = list(dis.get_instructions(code))
         candidates = _candidates(instructions, anchor)
-        if not candidates:
-            continue
-        index = _choose(candidates, anchor)
-        if index is not None:
-            site = _site_for(code, instructions, index, anchor)
+        for index, role in _choose(candidates, anchor):
+            site = _site_for(code, instructions, index, role, anchor)
             if site is not None:
                 sites.append(site)
     return sites
@@ -120,48 +126,72 @@ def _names(ins: dis.Instruction) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else ()
 
 
-def _role(ins: dis.Instruction, symbol: str) -> str | None:
-    """'load', 'store', 'store-load' or None for what ``ins`` does with ``symbol``."""
+# What each half of a fused instruction does: before the load, or after the store.
+_FUSED_ROLES = {
+    "LOAD_FAST_LOAD_FAST": ("load", "load"),
+    "STORE_FAST_STORE_FAST": ("store", "store"),
+    _STORE_THEN_LOAD: ("store", "load-after"),
+}
+
+
+def _roles(ins: dis.Instruction, symbol: str) -> list[tuple[str, bool]]:
+    """(role, second_half) for each way ``ins`` touches ``symbol``: role 'load' (observe
+    before), 'store' or 'load-after' (observe after)."""
+    fused = _FUSED_ROLES.get(ins.opname)
+    if fused is not None:
+        return [
+            (role, half == 1)
+            for half, (name, role) in enumerate(zip(ins.argval, fused, strict=True))
+            if name == symbol
+        ]
     if symbol not in _names(ins):
-        return None
-    if ins.opname == _STORE_THEN_LOAD:
-        store_name, load_name = ins.argval
-        return (
-            "store-load"
-            if store_name == symbol == load_name
-            else ("store" if store_name == symbol else "load-after")
-        )
+        return []
     if ins.opname in _LOADS:
-        return "load"
+        return [("load", False)]
     if ins.opname in _STORES:
-        return "store"
-    return None
+        return [("store", False)]
+    return []
 
 
-def _candidates(instructions, anchor: ProbeAnchor) -> list[tuple[int, str, int | None]]:
-    """(index, role, column) of the instructions on the anchor's line touching its symbol."""
+def _candidates(instructions, anchor: ProbeAnchor) -> list[tuple[int, str, int | None, bool]]:
+    """(index, role, column, second_half) of the instructions on the anchor's line that
+    touch its symbol in its role. ``second_half`` marks the symbol being the second
+    name of a fused instruction, whose column is that of its first half."""
     lines = _lines(instructions)
     out = []
     for index, ins in enumerate(instructions):
         if lines[index] != anchor.line:
             continue
-        role = _role(ins, anchor.symbol)
-        if role is None:
+        roles = _roles(ins, anchor.symbol)
+        if not roles:
             continue
         col = None
         if HAS_POSITIONS:
             if not _spans_name(ins, anchor.symbol):
                 continue  # e.g. 3.12's save/restore of a comprehension variable
             col = ins.positions.col_offset
-        if anchor.is_assignment and role in ("store", "store-load"):
-            out.append((index, "store", col))
-        elif not anchor.is_assignment and role in ("load", "load-after", "store-load"):
-            out.append((index, role, col))
-        elif anchor.is_assignment and role == "load":
-            out.append((index, "mutated", col))  # x[i] = ...: the base is loaded, then mutated
-    if anchor.is_assignment and any(role == "store" for _, role, _ in out):
+        for role, second_half in roles:
+            wanted = ("store",) if anchor.is_assignment else ("load", "load-after")
+            if role in wanted:
+                out.append((index, role, col, second_half))
+            elif anchor.is_assignment and role == "load":
+                out.append((index, "mutated", col, second_half))  # x[i] = ...: base loaded
+    if anchor.is_assignment and any(role == "store" for _, role, _, _ in out):
         out = [c for c in out if c[1] == "store"]
+    elif anchor.is_assignment:
+        out = [c for c in out if _mutates_next(instructions, c[0], anchor.symbol)]
     return out
+
+
+def _mutates_next(instructions, index: int, symbol: str) -> bool:
+    """Whether the load at ``index`` is the base of the next item/attribute store: no
+    other load of ``symbol`` comes between (``a[k] = a[k - 1]`` loads ``a`` twice)."""
+    for ins in instructions[index + 1 :]:
+        if ins.opname in _MUTATIONS:
+            return True
+        if symbol in _names(ins):
+            return False
+    return False
 
 
 def _spans_name(ins: dis.Instruction, symbol: str) -> bool:
@@ -169,50 +199,101 @@ def _spans_name(ins: dis.Instruction, symbol: str) -> bool:
     if pos is None or pos.col_offset is None or pos.end_col_offset is None:
         return False
     if ins.opname in _FUSED:
-        return True  # fused instructions carry the position of their first half
+        return True
     return pos.end_col_offset - pos.col_offset == len(symbol.encode("utf-8"))
 
 
-def _choose(candidates, anchor: ProbeAnchor) -> int | None:
+def _choose(candidates, anchor: ProbeAnchor) -> list[tuple[int, str]]:
+    """(index, role) of the instructions observing ``anchor``: one per compiled copy."""
+    if not candidates:
+        return []
     if HAS_POSITIONS:
-        # The exact column, else the nearest candidate starting left of it (the
-        # second half of a fused instruction has its first half's column).
-        left = [c for c in candidates if c[2] is not None and c[2] <= anchor.col]
-        if left:
-            return max(left, key=lambda c: c[2])[0]
-        return candidates[0][0] if len(candidates) == 1 else None
-    # 3.10: rank the anchor among the same-role names of its line in source order.
-    return candidates[min(_source_rank(anchor), len(candidates) - 1)][0]
+        exact = [
+            (i, role) for i, role, col, second in candidates if col == anchor.col and not second
+        ]
+        if exact:
+            return exact
+        # The second name of a fused instruction (3.13) has no position of its own:
+        # take the nearest such instruction (and its copies).
+        fused = [(abs(col - anchor.col), i, role) for i, role, col, second in candidates if second]
+        if not fused:
+            return []
+        nearest = min(distance for distance, _, _ in fused)
+        return [(i, role) for distance, i, role in fused if distance == nearest]
+    # 3.10: the anchor's rank among the same-role names of its line, in each copy.
+    occurrences = _same_role_occurrences(anchor)
+    rank = next((r for r, o in enumerate(occurrences) if o.col == anchor.col), 0)
+    per_copy = max(len(occurrences), 1)
+    if len(candidates) % per_copy:
+        return [candidates[min(rank, len(candidates) - 1)][:2]]
+    return [c[:2] for position, c in enumerate(candidates) if position % per_copy == rank]
 
 
-def _source_rank(anchor: ProbeAnchor) -> int:
-    from .anchor import occurrences
+def _in_scope(code: CodeType, anchor: ProbeAnchor) -> bool:
+    """3.10: whether ``code`` is the scope the anchor's occurrence runs in."""
+    expected = _scope_name(anchor)
+    return expected is None or code.co_name == expected
 
-    try:
-        with open(anchor.file, encoding="utf-8") as fh:
-            found = occurrences(fh.read(), anchor.file)
-    except (OSError, SyntaxError, ValueError):
-        return 0
-    same = [
+
+def _scope_name(anchor: ProbeAnchor) -> str | None:
+    scopes = _scopes_of(anchor.file)
+    return None if scopes is None else scopes.get((anchor.line, anchor.col))
+
+
+def _source_occurrences(path: str) -> tuple:
+    parsed = _parsed(path, _version_of(path))
+    return () if parsed is None else parsed[0]
+
+
+def _same_role_occurrences(anchor: ProbeAnchor) -> list:
+    return [
         o
-        for o in found
+        for o in _source_occurrences(anchor.file)
         if o.line == anchor.line
         and o.symbol == anchor.symbol
         and o.is_assignment == anchor.is_assignment
+        and _scope_name_of(anchor.file, o.line, o.col) == _scope_name(anchor)
     ]
-    for rank, occurrence in enumerate(same):
-        if occurrence.col == anchor.col:
-            return rank
-    return 0
 
 
-def _site_for(code, instructions, index, anchor) -> Site | None:
+def _scope_name_of(path: str, line: int, col: int) -> str | None:
+    scopes = _scopes_of(path)
+    return None if scopes is None else scopes.get((line, col))
+
+
+def _scopes_of(path: str) -> dict[tuple[int, int], str] | None:
+    """(line, col) of each name -> the co_name of the code object it runs in (3.10)."""
+    parsed = _parsed(path, _version_of(path))
+    return None if parsed is None else parsed[1]
+
+
+def _version_of(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(path: str, version) -> tuple[tuple, dict] | None:
+    """The source's name occurrences and scopes, cached per file version."""
+    from .anchor import occurrences, scope_names
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            source = fh.read()
+        return tuple(occurrences(source, path)), scope_names(source, path)
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
+def _site_for(code, instructions, index, role, anchor) -> Site | None:
     ins = instructions[index]
     read = _STORES.get(ins.opname) or _LOADS.get(ins.opname) or READ_LOCAL
-    role = _role(ins, anchor.symbol)
-    if not anchor.is_assignment and role == "load":
+    if role == "load":
         return Site(code, ins.offset, anchor, read)
-    if anchor.is_assignment and role == "load":
+    if role == "mutated":
         # In-place mutation: observe after the item/attribute store that follows.
         for later in range(index + 1, len(instructions)):
             if instructions[later].opname in _MUTATIONS:

@@ -9,11 +9,12 @@ Two modes per probe:
   are overwritten, so a slow or stalled receiver never makes the script wait.
 
 The capture path runs inside the traced script, so it does the minimum. Plain
-scalars (the values of scalar histories, by far the most frequent) go to two
-columns per probe: value and monotonic timestamp. Everything else is classified
-and snapshotted at once and queued as a row. Sequence numbers are given when
-the sender takes the captures, in timestamp order, so the stream it sends is
-strictly increasing in ``seq`` even when threads interleave.
+scalars (the values of scalar histories, by far the most frequent) go to three
+columns per probe: a capture tick (a process-wide counter), the value and the
+timestamp. Everything else is classified and snapshotted at once and queued as
+a row. Sequence numbers are given when the sender takes the captures, in tick
+order, so the stream it sends is strictly increasing in ``seq`` even when
+threads interleave, and never depends on the clock's resolution.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class Probe:
     max_hz: float = DEFAULT_SAMPLE_HZ
     next_due_ns: int = field(default=0, repr=False)
     # all mode: scalar columns and other rows, taken by the sender
+    ticks: list = field(default_factory=list, repr=False)
     values: list = field(default_factory=list, repr=False)
     stamps: list = field(default_factory=list, repr=False)
     rows: deque = field(default_factory=deque, repr=False)
@@ -101,6 +103,8 @@ class CaptureManager:
         self._next_seq = 0
         self._take_lock = threading.Lock()  # one taker at a time numbers the captures
         self._events = SequenceCounter()
+        self._ticks = SequenceCounter()
+        self.tick = self._ticks.next  # orders captures across probes and threads
         self.clock = clock  # monotonic: orders captures; shifted to wall time when taken
         self._wall_offset = time.time_ns() - clock()
         self.limit = queue_limit
@@ -138,9 +142,12 @@ class CaptureManager:
             if now < probe.next_due_ns:
                 return True
             probe.next_due_ns = now + probe.period_ns
-            dtype, shape = SCALAR if type(value) in IMMUTABLE_SCALARS else classify_data(value)
-            value = value if dtype == "scalar" else snapshot(value, dtype)
-            probe.latest = (value, dtype, shape, now, event)
+            if type(value) in IMMUTABLE_SCALARS:
+                dtype, shape = SCALAR
+            else:
+                dtype, shape = classify_data(value)
+                value = snapshot(value, dtype)
+            probe.latest = (value, dtype, shape, self.tick(), now, event)
             self.wakeup.set()
             return True
         if len(probe.stamps) + len(probe.rows) >= self.limit:
@@ -148,12 +155,13 @@ class CaptureManager:
             self.wakeup.set()
             return False
         if event < 0 and type(value) in IMMUTABLE_SCALARS:
+            probe.ticks.append(self.tick())
             probe.values.append(value)
             probe.stamps.append(self.clock())
             return False
         dtype, shape = classify_data(value)
         value = snapshot(value, dtype)
-        probe.rows.append((value, dtype, shape, self.clock(), event))
+        probe.rows.append((value, dtype, shape, self.tick(), self.clock(), event))
         return False
 
     # -- sender side ---------------------------------------------------------
@@ -176,43 +184,42 @@ class CaptureManager:
             # length is the number of complete captures.
             count = len(probe.stamps)
             if count:
-                values, stamps = probe.values[:count], probe.stamps[:count]
-                del probe.values[:count], probe.stamps[:count]
-                columns.append((probe.anchor, values, stamps))
+                ticks, values = probe.ticks[:count], probe.values[:count]
+                stamps = probe.stamps[:count]
+                del probe.ticks[:count], probe.values[:count], probe.stamps[:count]
+                columns.append((probe.anchor, values, ticks, stamps))
             pop = probe.rows.popleft
             rows.extend((probe.anchor, *pop()) for _ in range(len(probe.rows)))
             latest, probe.latest = probe.latest, None
             if latest is not None:
                 rows.append((probe.anchor, *latest))
-        parts = [np.array(column, dtype=np.int64) for _, _, column in columns]
-        parts.append(np.array([row[4] for row in rows], dtype=np.int64))
-        stamps = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        seqs = self._number(stamps)
-        wall = stamps + self._wall_offset
+        ticks = _joined([column[2] for column in columns] + [[row[4] for row in rows]])
+        wall = _joined([column[3] for column in columns] + [[row[5] for row in rows]])
+        wall += self._wall_offset
+        seqs = self._number(ticks)
         series, start = [], 0
-        for anchor, values, column in columns:
-            end = start + len(column)
+        for anchor, values, _, _ in columns:
+            end = start + len(values)
             series.append(ScalarSeries(anchor, values, seqs[start:end], wall[start:end]))
             start = end
         records = []
         first_of_event: dict[int, int] = {}
         row_seqs, row_wall = seqs[start:].tolist(), wall[start:].tolist()
-        for (anchor, value, dtype, shape, _, event), seq, stamp in zip(
+        for (anchor, value, dtype, shape, _, _, event), seq, stamp in zip(
             rows, row_seqs, row_wall, strict=True
         ):
             order = seq if event < 0 else first_of_event.setdefault(event, seq)
             records.append(CaptureRecord(anchor, value, dtype, shape, seq, stamp, order))
         return series, records
 
-    def _number(self, stamps: np.ndarray) -> np.ndarray:
-        """Sequence numbers for captures with these stamps: consecutive, in stamp order
-        (stable, so captures of one probe keep their order on equal stamps)."""
-        start, self._next_seq = self._next_seq, self._next_seq + len(stamps)
+    def _number(self, ticks: np.ndarray) -> np.ndarray:
+        """Sequence numbers for captures with these ticks: consecutive, in tick order."""
+        start, self._next_seq = self._next_seq, self._next_seq + len(ticks)
         numbers = np.arange(start, self._next_seq, dtype=np.int64)
-        if len(stamps) < 2 or bool(np.all(stamps[1:] >= stamps[:-1])):
+        if len(ticks) < 2 or bool(np.all(ticks[1:] > ticks[:-1])):
             return numbers  # already in order: one probe, or probes that took turns
-        seqs = np.empty(len(stamps), dtype=np.int64)
-        seqs[np.argsort(stamps, kind="stable")] = numbers
+        seqs = np.empty(len(ticks), dtype=np.int64)
+        seqs[np.argsort(ticks)] = numbers
         return seqs
 
     def drain(self) -> list[list[CaptureRecord]]:
@@ -248,3 +255,11 @@ class CaptureManager:
         if count:
             probe.dropped -= count
             into[probe.anchor] = into.get(probe.anchor, 0) + count
+
+
+def _joined(parts: list[list[int]]) -> np.ndarray:
+    """One int64 array of the concatenated lists."""
+    arrays = [np.array(part, dtype=np.int64) for part in parts if len(part)]
+    if not arrays:
+        return np.empty(0, dtype=np.int64)
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)

@@ -152,18 +152,22 @@ _REAL_KINDS = "biuf"
 _WIRE_TARGETS: dict[tuple[str, int], np.dtype] = {}
 for _kind, _sizes in (("b", (1,)), ("i", (1, 2, 4, 8)), ("u", (1, 2, 4, 8)), ("f", (2, 4, 8))):
     for _size in _sizes:
-        _WIRE_TARGETS[_kind, _size] = np.dtype(f"{_kind}{_size}").newbyteorder("<")
+        _WIRE_TARGETS[_kind, _size] = np.dtype(f"<{_kind}{_size}")
 for _size in (8, 16):
-    _WIRE_TARGETS["c", _size] = np.dtype(f"c{_size}").newbyteorder("<")
+    _WIRE_TARGETS["c", _size] = np.dtype(f"<c{_size}")
 _WIRE_TARGETS["f", np.dtype(np.longdouble).itemsize] = np.dtype("<f8")
 _WIRE_TARGETS["c", np.dtype(np.clongdouble).itemsize] = np.dtype("<c16")
 del _kind, _sizes, _size
-# dtype.num (cheaper to read than dtype.kind) -> class of a 1-D array of the built-in dtypes
+# By dtype.num (cheaper to read than dtype.kind), for the built-in numeric dtypes: the
+# class of a 1-D array, and the wire dtype (the same object when no conversion is needed)
 _VECTOR_CLASS: dict[int, str] = {}
+_TARGET_BY_NUM: dict[int, np.dtype] = {}
 for _dtype in map(np.dtype, set(np.sctypeDict.values())):
     if _dtype.kind in _NUMERIC_KINDS:
         _VECTOR_CLASS[_dtype.num] = "array_complex" if _dtype.kind == "c" else "array_1d"
+        _TARGET_BY_NUM[_dtype.num] = _WIRE_TARGETS[_dtype.kind, _dtype.itemsize]
 del _dtype
+
 
 class _Plan:
     """How to classify and copy values of one type, decided from the type alone."""
@@ -248,19 +252,20 @@ def _classify_items(items: list | tuple) -> tuple[str, tuple[int, ...] | None]:
     Items count only as arrays or waveforms, never as lists or holders themselves,
     so nested or self-containing lists end here.
     """
-    if not items:
-        return UNKNOWN
-    first = _item_class(items[0])
-    if first == "array_1d" or first == "array_complex":
-        wanted, result = ("array_1d", "array_complex"), "array_collection"
-    elif first == "waveform_real" or first == "waveform_complex":
-        wanted, result = ("waveform_real", "waveform_complex"), "waveform_collection"
-    else:
-        return UNKNOWN
-    for item in items[1:]:
-        if _item_class(item) not in wanted:
+    count = 0
+    for item in items:  # iterating, not indexing: another thread may shrink the list
+        found = _item_class(item)
+        if not count:
+            if found == "array_1d" or found == "array_complex":
+                wanted, result = ("array_1d", "array_complex"), "array_collection"
+            elif found == "waveform_real" or found == "waveform_complex":
+                wanted, result = ("waveform_real", "waveform_complex"), "waveform_collection"
+            else:
+                return UNKNOWN
+        elif found not in wanted:
             return UNKNOWN
-    return (result, (len(items),))
+        count += 1
+    return (result, (count,)) if count else UNKNOWN
 
 
 def _item_class(item: Any) -> str:
@@ -360,7 +365,7 @@ def _build_plan(kind: type) -> _Plan:
         items = _identity if kind is list else _list_copy
     elif has(tuple):
         items = _identity if kind is tuple else _tuple_copy
-    elif _type_module(kind) == "builtins" or any(has(t) for t in _NEVER_WAVEFORMS):
+    elif _module_of(kind) == "builtins" or any(has(t) for t in _NEVER_WAVEFORMS):
         # built-in types (modules, functions, ...), and subclasses of str, dict, type
         # and the like: their attributes are never waveform data
         return constant(UNKNOWN)
@@ -403,12 +408,16 @@ def _object_classifier(waveform, holder, items):
 
 def _type_name(kind: type) -> str:
     """``module.Qualname``, or just ``Qualname`` for a built-in type."""
-    module, qualname = _type_module(kind), _type_qualname(kind)
+    module, qualname = _module_of(kind), _type_qualname(kind)
     if type(qualname) is not str:
         qualname = "?"
-    if type(module) is not str:
-        module = "?"
     return qualname if module == "builtins" else f"{module}.{qualname}"
+
+
+def _module_of(kind: type) -> str:
+    """The type's ``__module__`` if it is a str (it is compared: nothing else may be)."""
+    module = _type_module(kind)
+    return module if type(module) is str else "?"
 
 
 # -------------------------------------------------------------- attribute readers
@@ -624,7 +633,7 @@ def _numpy_scalar_via_array(value: np.generic) -> Any:
 
 
 def _is_numpy_type(kind: type) -> bool:
-    return _type_module(kind) == "numpy"
+    return _module_of(kind) == "numpy"
 
 
 def _numpy_real(kind: type) -> Callable[[Any], float]:
@@ -679,6 +688,9 @@ def _copy_array(value: Any) -> Any:
     if type(value) is np.ndarray:
         dtype = value.dtype
         ndim = value.ndim
+        target = _TARGET_BY_NUM.get(dtype.num)
+        if target is dtype and ndim <= MAX_WIRE_NDIM:  # already the wire dtype
+            return value.copy()  # order="C"
     elif _plan_for(type(value)).is_array:
         dtype = _nd_dtype(value)
         ndim = _nd_ndim(value)
@@ -726,12 +738,16 @@ def _snapshot_waveform_collection(value: Any) -> Any:
 
 def _describe(value: Any) -> dict[str, str]:
     """``{"type": name, "repr": text}`` for a value sent as unknown."""
+    name = _plan_for(type(value)).name
     pieces: list[str] = []
-    _repr_into(value, pieces, [REPR_LIMIT + 1], 0)
+    try:
+        _repr_into(value, pieces, [REPR_LIMIT + 1], 0)
+    except RuntimeError:  # a dict or set changed size while being read
+        pieces = [f"<{name} object>"]
     text = "".join(pieces)
     if len(text) > REPR_LIMIT:
         text = text[: REPR_LIMIT - 3] + "..."
-    return {"type": _plan_for(type(value)).name, "repr": text}
+    return {"type": name, "repr": text}
 
 
 _SNAPSHOTS: dict[str, Callable[[Any], Any]] = {

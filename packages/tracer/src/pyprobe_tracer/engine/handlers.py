@@ -66,9 +66,9 @@ def capture_handler(site: Site, probe: Probe, manager: CaptureManager) -> Handle
 
         return handle
 
-    # All mode, inlined: a scalar is two appends (see CaptureManager.capture).
-    fast, limit, clock = IMMUTABLE_SCALARS, manager.limit, manager.clock
-    values, stamps = probe.values.append, probe.stamps
+    # All mode, inlined: a scalar is three appends (see CaptureManager.capture).
+    fast, limit, clock, tick = IMMUTABLE_SCALARS, manager.limit, manager.clock, manager.tick
+    ticks, values, stamps = probe.ticks.append, probe.values.append, probe.stamps
     stamp = stamps.append
     local = site.read == READ_LOCAL
     symbol = site.anchor.symbol
@@ -78,6 +78,7 @@ def capture_handler(site: Site, probe: Probe, manager: CaptureManager) -> Handle
         if value is _MISSING:
             return False
         if event < 0 and type(value) in fast and len(stamps) < limit:
+            ticks(tick())
             values(value)
             stamp(clock())
             return False

@@ -20,6 +20,12 @@ BACKENDS = {
 }
 
 
+_WHY_NOT = {
+    _settrace.NAME: " (CPython 3.12's legacy tracing corrupts inlined comprehensions)",
+    _monitoring.NAME: " (sys.monitoring needs Python 3.12 or newer)",
+}
+
+
 def available_backends() -> list[str]:
     """The backends this interpreter can run, best first."""
     return [backend.NAME for backend in (_monitoring, _settrace) if backend.AVAILABLE]
@@ -51,8 +57,8 @@ class VariableTracer:
             )
         if name not in available_backends():
             raise BackendUnavailable(
-                f"the {name} backend cannot run on Python {sys.version.split()[0]}; "
-                f"available here: {', '.join(available_backends())}"
+                f"the {name} backend cannot run on Python {sys.version.split()[0]}"
+                f"{_WHY_NOT.get(name, '')}; available here: {', '.join(available_backends())}"
             )
         self.manager = manager if manager is not None else CaptureManager()
         self._backend = BACKENDS[name](self._discover)
