@@ -20,12 +20,18 @@ from pyprobe.ipc.handshake import HandshakeResult
 from pyprobe_tracer.engine import anchor_for, available_backends, parse_probe_spec
 from pyprobe_transport import SocketServer, TransportTimeout
 from pyprobe_wire import FrameReader, Message, MessageType
-from tests._support.fake_gui import FakeGUI, add_probe, probe_values, run_tracer, start_tracer
+from tests._support.fake_gui import (
+    TOKEN_ENV_VAR,
+    FakeGUI,
+    add_probe,
+    probe_values,
+    run_tracer,
+    start_tracer,
+)
 from tests._support.sockets import needs_unix
 
 pytestmark = pytest.mark.e2e
 
-TOKEN_ENV_VAR = "PYPROBE_SESSION_TOKEN"
 WAIT = 10.0  # generous upper bound for anything that should take well under a second
 STOP_LIMIT = 1.5  # the tracer promises 1 s; leave room for a loaded machine
 # A script that swallows the interrupt is ended by the tracer's watchdog after its 0.8 s
@@ -208,6 +214,35 @@ def test_initial_probes_apply_before_the_script_starts(tmp_path):
     assert fake.messages[0].payload == {"script": str(script), "pid": proc.pid}
     assert probe_values(fake.messages, "b") == [2]
     assert probe_values(fake.messages, "a") == [10, 100, 1000]
+
+
+def test_script_waits_for_cmd_start(tmp_path, launch):
+    """Nothing runs and nothing is sent until CMD_START; probes added while waiting apply."""
+    marker = tmp_path / "ran"
+    script = write(
+        tmp_path,
+        "late.py",
+        f"""\
+        open({str(marker)!r}, "w").close()
+        for i in range(3):
+            z = -i
+        """,
+    )
+    with FakeGUI(start=False) as fake:
+        proc = launch(fake, script)
+        wait_until(lambda: fake.outcome is not None, what="the handshake")
+        assert fake.outcome.ok
+        time.sleep(0.3)
+        assert not marker.exists(), "the script ran before CMD_START"
+        assert fake.messages == []
+        fake.send(MessageType.CMD_ADD_PROBE, {"anchor": anchor(script, "3:z")})
+        fake.send(MessageType.CMD_START)
+        code, _, err = finish(proc)
+        assert fake.ended.wait(WAIT)
+    assert code == 0, err
+    assert marker.exists()
+    assert_framed_run(fake.messages)
+    assert probe_values(fake.messages, "z") == [0, -1, -2]
 
 
 def test_values_of_threads_started_by_the_script_are_captured(tmp_path):
