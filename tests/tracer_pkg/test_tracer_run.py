@@ -451,12 +451,6 @@ def test_ctrl_c_is_the_scripts_keyboard_interrupt(tmp_path, launch):
     assert_framed_run(fake.messages, exit_code=130, stopped=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="run_script reports the tracer's own frames (pyprobe_tracer/runner.py "
-    "run_script and <frozen runpy>) above the script's in the traceback, locally and in "
-    "DATA_EXCEPTION; `python script.py` starts the traceback at the script",
-)
 def test_exception_traceback_starts_at_the_script(tmp_path):
     script = write(tmp_path, "boom.py", "def f():\n    raise ValueError('bad')\nf()\n")
     with FakeGUI() as fake:
@@ -467,12 +461,6 @@ def test_exception_traceback_starts_at_the_script(tmp_path):
     assert result.stderr.startswith(expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the session ends when the main module returns: tracing stops and "
-    "DATA_SCRIPT_END is sent while a non-daemon thread of the script still runs, so its "
-    "later values and output never reach the GUI (Python itself waits for such threads)",
-)
 def test_non_daemon_thread_outliving_the_main_module_is_still_traced(tmp_path):
     script = write(
         tmp_path,
@@ -600,13 +588,6 @@ def test_pause_holds_a_script_thread_and_resume_lets_it_go_on(tmp_path, launch, 
         check_pause_and_resume(fake, proc, flag)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Commands.handle() calls tracer.exempt_current_thread() on every command, and "
-    "Launch._wait_for_start() handles the commands before CMD_START (CMD_START included) "
-    "on the main thread, so the main thread, which then runs the script, is exempt from "
-    "CMD_PAUSE",
-)
 def test_pause_holds_the_main_thread_and_resume_lets_it_go_on(tmp_path, launch):
     script = write(tmp_path, "waiting.py", WAITING)
     flag = tmp_path / "flag"
@@ -669,14 +650,6 @@ def test_stop_while_paused_ends_the_script(tmp_path, launch):
     assert_framed_run(fake.messages, exit_code=130, stopped=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="race: the command thread starts before Session.run(), which sets _main_ident "
-    "before installing its SIGINT handler, so a CMD_STOP handled in between sends SIGINT "
-    "to a main thread still under Python's default handler: an uncaught "
-    "KeyboardInterrupt kills the tracer (killed by SIGINT, traceback on stderr, no "
-    "DATA_SCRIPT_END)",
-)
 def test_stop_sent_with_start_ends_the_run_cleanly(tmp_path, launch):
     """CMD_STOP right behind CMD_START (a user pressing Stop at once). The race loses
     most of the time; a few tries make the failure all but certain."""

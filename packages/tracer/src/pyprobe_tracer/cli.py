@@ -107,6 +107,14 @@ def main(argv: list[str] | None = None) -> int:
         except AddressError as exc:
             parser.error(f"argument --socket: {exc}")
 
+    if args.backend != "auto":
+        from .engine.backends import unavailable_reason
+
+        reason = unavailable_reason(args.backend)
+        if reason is not None:
+            print(f"pyprobe-tracer: {reason}", file=sys.stderr)
+            return EXIT_ERROR
+
     script = Path(args.script)
     if not script.is_file():
         print(f"File not found: {script}", file=sys.stderr)

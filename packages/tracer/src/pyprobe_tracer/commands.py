@@ -28,8 +28,12 @@ class Commands:
         self.stopped = False
 
     def handle(self, message: Message) -> None:
+        """Act on one command from the command thread, which pausing must never block."""
+        self.tracer.exempt_current_thread()
+        self.apply(message)
+
+    def apply(self, message: Message) -> None:
         """Act on one command; a malformed one is reported on stderr and ignored."""
-        self.tracer.exempt_current_thread()  # pausing must never block the command reader
         try:
             self._dispatch(message)
         except CommandError as exc:

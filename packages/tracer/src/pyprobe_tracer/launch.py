@@ -78,9 +78,21 @@ class Launch:
 
         session = Session(self.script, self.script_args, tracer, send)
         commands.session = session
-        if client is not None:
-            client.start_command_thread(commands.handle, commands.disconnected)
-        return session.run()
+
+        def take_commands() -> None:
+            if client is not None:
+                client.start_command_thread(commands.handle, commands.disconnected)
+
+        exit_code = session.run(on_ready=take_commands)
+        if session.stopped:
+            # Threads the script started may still run, and the interpreter would
+            # wait for them at exit: a stop ends the process now.
+            _close(client)
+            _close(recorder)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exit_code)
+        return exit_code
 
     def _connect(self, address, timeout: float):
         from .ipc import TracerIPCClient
@@ -115,7 +127,7 @@ class Launch:
                     file=sys.stderr,
                 )
                 return False
-            commands.handle(message)
+            commands.apply(message)
             if commands.stopped:
                 return False
         return True

@@ -22,6 +22,20 @@ def exit_code_of(exc: SystemExit) -> int:
     return 1
 
 
+def script_traceback(exc: BaseException):
+    """``exc``'s traceback from the script's first frame on, without the runner's
+    and runpy's frames, as ``python script.py`` would show it."""
+    tb = exc.__traceback__
+    here = __file__
+    while tb is not None and (
+        tb.tb_frame.f_code.co_filename == here
+        or tb.tb_frame.f_code.co_filename.startswith("<frozen")
+        or tb.tb_frame.f_globals.get("__name__") == "runpy"
+    ):
+        tb = tb.tb_next
+    return tb if tb is not None else exc.__traceback__
+
+
 def run_script(
     script: Path,
     script_args: list[str],
@@ -43,7 +57,7 @@ def run_script(
     except (Exception, KeyboardInterrupt) as exc:
         if on_exception is not None:
             on_exception(exc)
-        traceback.print_exc()
+        traceback.print_exception(type(exc), exc, script_traceback(exc))
         return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else 1
     finally:
         sys.argv, sys.path[0] = saved_argv, saved_path0

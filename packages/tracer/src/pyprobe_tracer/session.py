@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,11 @@ from pyprobe_wire import MessageType
 
 from .engine import VariableTracer
 from .output import forwarded_output
-from .runner import run_script
+from .runner import run_script, script_traceback
 from .streaming import Send, Streamer
 
 EXIT_STOPPED = 130  # what a shell reports for a script ended by SIGINT
-STOP_GRACE_SECONDS = 0.8  # CMD_STOP must end the run within 1 s
+STOP_GRACE_SECONDS = 0.6  # CMD_STOP must end the run within 1 s, wrap-up included
 
 
 class ScriptStopped(BaseException):
@@ -53,6 +54,7 @@ class Session:
         self._end_lock = threading.Lock()
         self._end_sent = False
         self._main_ident: int | None = None
+        self._script_done = False
         self.streamer = Streamer(
             tracer.manager,
             self._send_quietly,
@@ -85,34 +87,56 @@ class Session:
         self._finish(EXIT_STOPPED)
         os._exit(EXIT_STOPPED)
 
+    @property
+    def stopped(self) -> bool:
+        """Whether the run was ended by a stop (CMD_STOP or a lost GUI)."""
+        return self._stop_requested.is_set()
+
     # -- the run ----------------------------------------------------------------------
 
-    def run(self) -> int:
-        """Run the script; returns its exit code (EXIT_STOPPED when stopped)."""
+    def run(self, on_ready: Callable[[], None] | None = None) -> int:
+        """Run the script; returns its exit code (EXIT_STOPPED when stopped).
+
+        ``on_ready`` is called once a stop can be honoured (the interrupt handler is
+        in place): start taking commands from there, not before.
+        """
         self._main_ident = threading.get_ident()
-        self.streamer.start()
-        self._send_quietly(
-            MessageType.DATA_SCRIPT_START, {"script": str(self.script), "pid": os.getpid()}
-        )
         previous_sigint = signal.signal(signal.SIGINT, self._on_sigint)
         exit_code = EXIT_STOPPED
         try:
-            if not self._stop_requested.is_set():
-                with forwarded_output(self._stdout, self._stderr):
-                    self.tracer.start()
-                    try:
-                        exit_code = run_script(
-                            self.script, self.script_args, on_exception=self._exception
-                        )
-                    finally:
-                        self.tracer.stop()
-        except ScriptStopped:
-            exit_code = EXIT_STOPPED
+            try:
+                self.streamer.start()
+                self._send_quietly(
+                    MessageType.DATA_SCRIPT_START,
+                    {"script": str(self.script), "pid": os.getpid()},
+                )
+                if on_ready is not None:
+                    on_ready()
+                if not self._stop_requested.is_set():
+                    exit_code = self._run_traced()
+            except ScriptStopped:
+                exit_code = EXIT_STOPPED
+            self._script_done = True
+            if self._stop_requested.is_set() and exit_code != 0:
+                exit_code = EXIT_STOPPED
+            self._finish(exit_code)
         finally:
             signal.signal(signal.SIGINT, previous_sigint)
-        if self._stop_requested.is_set() and exit_code != 0:
-            exit_code = EXIT_STOPPED
-        self._finish(exit_code)
+        return exit_code
+
+    def _run_traced(self) -> int:
+        with forwarded_output(self._stdout, self._stderr):
+            before = set(threading.enumerate())
+            self.tracer.start()
+            try:
+                exit_code = run_script(self.script, self.script_args, on_exception=self._exception)
+                # Like the interpreter at exit: the script has not ended while its
+                # non-daemon threads still run.
+                for thread in threading.enumerate():
+                    if thread not in before and not thread.daemon:
+                        thread.join()
+            finally:
+                self.tracer.stop()
         return exit_code
 
     def _finish(self, exit_code: int) -> None:
@@ -128,6 +152,8 @@ class Session:
         self._ended.set()
 
     def _on_sigint(self, signum, frame) -> None:
+        if self._script_done:
+            return  # the run is being wrapped up: nothing left to interrupt
         if self._stop_requested.is_set():
             raise ScriptStopped("the run was stopped")
         raise KeyboardInterrupt
@@ -135,7 +161,7 @@ class Session:
     def _exception(self, exc: BaseException) -> None:
         if isinstance(exc, ScriptStopped):
             return
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        text = "".join(traceback.format_exception(type(exc), exc, script_traceback(exc)))
         self.streamer.flush()  # values captured before the crash go first
         self._send_quietly(
             MessageType.DATA_EXCEPTION,

@@ -36,7 +36,8 @@ _EXPORTS = {
     "errors": ("BackendUnavailable", "EngineError", "ProbeSpecError"),
     "run": ("TraceResult", "trace_script"),
     "sequence": ("SequenceCounter",),
-    "tracer": ("VariableTracer", "available_backends", "default_backend"),
+    "backends": ("available_backends", "default_backend"),
+    "tracer": ("VariableTracer",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = [
@@ -90,6 +91,7 @@ if TYPE_CHECKING:
         parse_probe_spec,
         resolve_probes,
     )
+    from .backends import available_backends, default_backend
     from .capture_manager import (
         DEFAULT_QUEUE_LIMIT,
         DEFAULT_SAMPLE_HZ,
@@ -104,4 +106,4 @@ if TYPE_CHECKING:
     from .errors import BackendUnavailable, EngineError, ProbeSpecError
     from .run import TraceResult, trace_script
     from .sequence import SequenceCounter
-    from .tracer import VariableTracer, available_backends, default_backend
+    from .tracer import VariableTracer

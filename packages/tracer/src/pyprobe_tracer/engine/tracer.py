@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import sys
 import threading
 from types import CodeType
 
 from . import _monitoring, _settrace
 from .anchor import ProbeAnchor
 from .anchor_matcher import Site, find_sites, nested_code_objects
+from .backends import BACKEND_NAMES, default_backend, unavailable_reason
 from .capture_manager import DEFAULT_SAMPLE_HZ, MODE_ALL, CaptureManager, Probe
 from .errors import BackendUnavailable
 from .handlers import capture_handler, combine, guarded_handlers
@@ -18,21 +18,6 @@ BACKENDS = {
     _monitoring.NAME: _monitoring.MonitoringBackend,
     _settrace.NAME: _settrace.SettraceBackend,
 }
-
-
-_WHY_NOT = {
-    _settrace.NAME: " (CPython 3.12's legacy tracing corrupts inlined comprehensions)",
-    _monitoring.NAME: " (sys.monitoring needs Python 3.12 or newer)",
-}
-
-
-def available_backends() -> list[str]:
-    """The backends this interpreter can run, best first."""
-    return [backend.NAME for backend in (_monitoring, _settrace) if backend.AVAILABLE]
-
-
-def default_backend() -> str:
-    return available_backends()[0]
 
 
 def _real(path: str, cache: dict[str, str] = {}) -> str:  # noqa: B006 - a deliberate cache
@@ -51,15 +36,13 @@ class VariableTracer:
 
     def __init__(self, manager: CaptureManager | None = None, backend: str = "auto") -> None:
         name = default_backend() if backend == "auto" else backend
-        if name not in BACKENDS:
+        if name not in BACKEND_NAMES:
             raise BackendUnavailable(
-                f"unknown backend {backend!r}; choose one of: auto, {', '.join(BACKENDS)}"
+                f"unknown backend {backend!r}; choose one of: auto, {', '.join(BACKEND_NAMES)}"
             )
-        if name not in available_backends():
-            raise BackendUnavailable(
-                f"the {name} backend cannot run on Python {sys.version.split()[0]}"
-                f"{_WHY_NOT.get(name, '')}; available here: {', '.join(available_backends())}"
-            )
+        reason = unavailable_reason(name)
+        if reason is not None:
+            raise BackendUnavailable(reason)
         self.manager = manager if manager is not None else CaptureManager()
         self._backend = BACKENDS[name](self._discover)
         self.backend = name
