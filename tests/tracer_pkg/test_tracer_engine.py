@@ -24,7 +24,18 @@ from pyprobe_tracer.engine import (
     trace_script,
 )
 
-BACKENDS = available_backends()
+# Named here, not asked of the engine at import: the milestone gate masks the
+# engine, and a test module that fails to import proves nothing.
+BACKENDS = ("monitoring", "settrace")
+
+
+@pytest.fixture
+def backend(request):
+    """The parametrized backend name; the test is skipped where it cannot run."""
+    name = request.param
+    if name not in available_backends():
+        pytest.skip(f"the {name} backend does not run on this Python")
+    return name
 
 
 def write(tmp_path, source: str, name: str = "script.py"):
@@ -40,12 +51,12 @@ def anchor(path, spec: str) -> ProbeAnchor:
 # -- the seed's five ------------------------------------------------------------
 
 
-@pytest.mark.skipif(
-    "settrace" not in BACKENDS,
-    reason="CPython 3.12's legacy tracing corrupts inlined comprehensions; "
-    "the engine offers only sys.monitoring there",
-)
 def test_tracer_captures_variable(tmp_path):
+    if "settrace" not in available_backends():
+        pytest.skip(
+            "CPython 3.12's legacy tracing corrupts inlined comprehensions; "
+            "the engine offers only sys.monitoring there"
+        )
     script = write(
         tmp_path,
         """\
@@ -95,7 +106,7 @@ def test_anchor_roundtrip():
 # -- capture semantics worth pinning here (the corpus has the rest) -------------
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_captured_array_is_a_snapshot(tmp_path, backend):
     script = write(
         tmp_path,
@@ -112,7 +123,7 @@ def test_captured_array_is_a_snapshot(tmp_path, backend):
     assert record.dtype == "array_1d"
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_rhs_before_and_target_after_on_one_line(tmp_path, backend):
     script = write(
         tmp_path,
@@ -127,7 +138,7 @@ def test_rhs_before_and_target_after_on_one_line(tmp_path, backend):
     assert pairs == [(8, 10), (4, 11), (8, 11), (4, 12), (8, 12), (4, 13)]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_all_mode_overflow_is_counted_not_silent(tmp_path, backend):
     script = write(
         tmp_path,
@@ -141,7 +152,7 @@ def test_all_mode_overflow_is_counted_not_silent(tmp_path, backend):
     assert list(result.dropped.values()) == [90]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_sample_mode_keeps_only_the_latest(tmp_path, backend):
     script = write(
         tmp_path,
@@ -155,7 +166,7 @@ def test_sample_mode_keeps_only_the_latest(tmp_path, backend):
     assert result.dropped == {}
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_probe_added_and_removed_while_running(tmp_path, backend):
     script = write(
         tmp_path,
@@ -193,7 +204,7 @@ def test_probe_added_and_removed_while_running(tmp_path, backend):
     assert after_removal == []
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_pause_holds_the_script_until_resume(tmp_path, backend):
     script = write(
         tmp_path,
@@ -228,7 +239,7 @@ def test_pause_holds_the_script_until_resume(tmp_path, backend):
     assert after_resume
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_probe_in_a_module_imported_later(tmp_path, backend):
     helper = write(
         tmp_path,
@@ -253,7 +264,7 @@ def test_probe_in_a_module_imported_later(tmp_path, backend):
     assert [r.value for r in result.records] == [0, 3, 6]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_threads_started_by_the_script_are_captured(tmp_path, backend):
     script = write(
         tmp_path,
@@ -281,9 +292,9 @@ def test_unknown_backend_is_refused_with_the_choices():
         VariableTracer(backend="ptrace")
 
 
-@pytest.mark.parametrize("backend", ["monitoring", "settrace"])
-def test_a_backend_this_python_lacks_is_refused_with_the_reason(backend):
-    if backend in BACKENDS:
-        pytest.skip(f"{backend} runs on this Python")
+@pytest.mark.parametrize("name", BACKENDS)
+def test_a_backend_this_python_lacks_is_refused_with_the_reason(name):
+    if name in available_backends():
+        pytest.skip(f"{name} runs on this Python")
     with pytest.raises(Exception, match=r"cannot run on Python .*\(.*\); available here"):
-        VariableTracer(backend=backend)
+        VariableTracer(backend=name)
