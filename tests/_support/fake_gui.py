@@ -17,18 +17,21 @@ TOKEN_ENV_VAR = "PYPROBE_SESSION_TOKEN"
 
 
 class FakeGUI:
-    """Listens on loopback; ``serve()`` in a thread handles one tracer connection.
+    """Listens on loopback; a thread handles one tracer connection.
 
     ``commands`` are sent right after a successful handshake (CMD_START is
     appended unless ``start=False``). Every message the tracer sends is kept in
     ``messages`` until DATA_SCRIPT_END or the connection closes.
     """
 
-    def __init__(self, commands=(), *, start: bool = True, unix: bool = False, token=None):
+    def __init__(
+        self, commands=(), *, start: bool = True, unix: bool = False, token=None, stall=None
+    ):
         self.server = SocketServer.unix() if unix else SocketServer()
         self.token = token or new_session_token()
         self.commands = [*commands] + ([Message(MessageType.CMD_START, None)] if start else [])
         self.messages: list[Message] = []
+        self.stall = stall  # a threading.Event: read nothing until it is set
         self.outcome = None
         self.transport = None
         self.ended = threading.Event()
@@ -76,6 +79,8 @@ class FakeGUI:
             return
         for command in self.commands:
             transport.send_frame(encode_message(command))
+        if self.stall is not None:
+            self.stall.wait(TIMEOUT * 6)
         try:
             while True:
                 message = decode_message(transport.recv_frame(TIMEOUT * 4))
