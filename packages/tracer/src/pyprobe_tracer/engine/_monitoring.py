@@ -71,7 +71,11 @@ class MonitoringBackend:
         """``plans``: code object -> {offset: handler}. Takes effect at once, in every thread."""
         with self._lock:
             old, self._plans = self._plans, plans
-            self._by_id = {id(code): handlers for code, handlers in plans.items()}
+            # Updated in place: the callback holds this very dict.
+            fresh = {id(code): handlers for code, handlers in plans.items()}
+            self._by_id.update(fresh)
+            for stale in self._by_id.keys() - fresh.keys():
+                del self._by_id[stale]
             if self._tool is not None:
                 self._apply(old, plans)
 
@@ -110,10 +114,10 @@ class MonitoringBackend:
     def _make_instruction_callback(self):
         disable = sys.monitoring.DISABLE
         getframe = sys._getframe
-        backend = self
+        plans = self._by_id.get
 
         def on_instruction(code, offset):
-            handlers = backend._by_id.get(id(code))
+            handlers = plans(id(code))
             if handlers is None:
                 return disable
             handler = handlers.get(offset)
