@@ -302,19 +302,15 @@ def test_sample_mode_sends_far_fewer_values_than_iterations(tmp_path):
     assert_framed_run(fake.messages)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sample mode keeps the first value of each 1/max_hz period and ignores the "
-    "rest (CaptureManager.capture returns before storing when now < next_due_ns), so "
-    "the value a probe holds when the script ends is never sent",
-)
 def test_sample_mode_sends_the_last_value(tmp_path):
     script = write(tmp_path, "burst.py", "for i in range(1000):\n    x = i\n")
     record = tmp_path / "run.ppr"
     result = run_tracer("--probe", "2:x", "--mode", "sample", "--record", record, script)
     assert result.returncode == 0, result.stderr
     values = probe_values(read_recording(record), "x")
-    assert values[0] == 0
+    # Sample mode sends the latest value: an early sample may be overwritten before it
+    # goes out, but the value the probe holds when the script ends always arrives.
+    assert 1 <= len(values) <= 10
     assert values[-1] == 999, f"the last sample sent is {values[-1]}, not the final 999"
 
 

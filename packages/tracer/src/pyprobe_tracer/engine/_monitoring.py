@@ -36,6 +36,8 @@ class MonitoringBackend:
         self._plans: dict = {}
         # Hot lookups go by id(): hashing a code object hashes its whole bytecode.
         self._by_id: dict[int, dict] = {}
+        self._exits: dict = {}
+        self._exits_by_id: dict[int, list] = {}
         self._tool: int | None = None
         self._lock = threading.Lock()
 
@@ -51,6 +53,7 @@ class MonitoringBackend:
         events = mon.events
         mon.register_callback(self._tool, events.INSTRUCTION, self._make_instruction_callback())
         mon.register_callback(self._tool, events.PY_START, self._on_start)
+        mon.register_callback(self._tool, events.PY_RETURN, self._make_return_callback())
         mon.set_events(self._tool, events.PY_START)
         self._apply({}, self._plans)
 
@@ -64,13 +67,20 @@ class MonitoringBackend:
             mon.set_local_events(self._tool, code, 0)
         mon.register_callback(self._tool, mon.events.INSTRUCTION, None)
         mon.register_callback(self._tool, mon.events.PY_START, None)
+        mon.register_callback(self._tool, mon.events.PY_RETURN, None)
         mon.free_tool_id(self._tool)
         self._tool = None
 
-    def set_plans(self, plans: dict) -> None:
-        """``plans``: code object -> {offset: handler}. Takes effect at once, in every thread."""
+    def set_plans(self, plans: dict, exits: dict | None = None) -> None:
+        """``plans``: code object -> {offset: handler}; ``exits``: code object -> handlers
+        to run when a frame of it returns. Takes effect at once, in every thread."""
         with self._lock:
             old, self._plans = self._plans, plans
+            self._exits = exits or {}
+            fresh_exits = {id(code): handlers for code, handlers in self._exits.items()}
+            self._exits_by_id.update(fresh_exits)
+            for stale in self._exits_by_id.keys() - fresh_exits.keys():
+                del self._exits_by_id[stale]
             # Updated in place: the callback holds this very dict.
             fresh = {id(code): handlers for code, handlers in plans.items()}
             self._by_id.update(fresh)
@@ -107,9 +117,27 @@ class MonitoringBackend:
         mon = sys.monitoring
         for code in old.keys() - new.keys():
             mon.set_local_events(self._tool, code, 0)
-        for code in new.keys() - old.keys():
-            mon.set_local_events(self._tool, code, mon.events.INSTRUCTION)
+        events = mon.events
+        for code in new:
+            wanted = events.INSTRUCTION | (events.PY_RETURN if code in self._exits else 0)
+            mon.set_local_events(self._tool, code, wanted)
         mon.restart_events()
+
+    def _make_return_callback(self):
+        disable = sys.monitoring.DISABLE
+        getframe = sys._getframe
+        exits = self._exits_by_id.get
+
+        def on_return(code, offset, retval):
+            handlers = exits(id(code))
+            if handlers is not None:
+                frame = getframe(1)
+                for handler in handlers:
+                    handler(frame)
+            # Once per sample tick is enough: re-armed with the sample sites.
+            return disable
+
+        return on_return
 
     def _make_instruction_callback(self):
         disable = sys.monitoring.DISABLE

@@ -61,6 +61,7 @@ class SettraceBackend:
         # The tracer keeps every code object it was shown alive, so ids stay unique.
         self._seen: dict[int, object] = {}
         self._by_id: dict[int, dict] = {}
+        self._exits_by_id: dict[int, list] = {}
         self._lines_by_id: dict[int, frozenset] = {}
         self._active = False
         self._previous = None
@@ -82,13 +83,14 @@ class SettraceBackend:
             if frame.f_trace is self._local:
                 frame.f_trace = None
 
-    def set_plans(self, plans: dict) -> None:
+    def set_plans(self, plans: dict, exits: dict | None = None) -> None:
         lines = {}
         for code, handlers in plans.items():
             by_offset = dict(_offset_lines(code))
             lines[code] = frozenset(by_offset[offset] for offset in handlers if offset in by_offset)
         self._lines, self._plans = lines, plans
         self._by_id = {id(code): handlers for code, handlers in plans.items()}
+        self._exits_by_id = {id(code): handlers for code, handlers in (exits or {}).items()}
         self._lines_by_id = {id(code): found for code, found in lines.items()}
         if self._active:
             self._attach_running_frames()
@@ -135,6 +137,11 @@ class SettraceBackend:
             if handlers is not None:
                 handler = handlers.get(frame.f_lasti)
                 if handler is not None:
+                    handler(frame)
+        elif event == "return":
+            finishers = self._exits_by_id.get(key)
+            if finishers is not None:
+                for handler in finishers:
                     handler(frame)
         elif event == "line":
             if self._resumed is not None:

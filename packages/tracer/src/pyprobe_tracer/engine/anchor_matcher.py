@@ -56,6 +56,7 @@ _STORES = {
     "STORE_FAST": READ_LOCAL,
     "STORE_FAST_STORE_FAST": READ_LOCAL,
     "STORE_FAST_MAYBE_NULL": READ_LOCAL,
+    "STORE_FAST_LOAD_FAST": READ_LOCAL,
     "STORE_NAME": READ_NAME,
     "STORE_DEREF": READ_LOCAL,
     "STORE_GLOBAL": READ_GLOBAL,
@@ -76,6 +77,9 @@ class Site:
     read: str
     after: bool = False  # observed after a store (an assignment), not before a load
     guard_offset: int | None = None  # the store that arms this site, when it is guarded
+    # An assignment whose store is the only store of the name in the code object:
+    # the name's value when the frame returns is the last value this site saw.
+    sole_store: bool = False
 
 
 def nested_code_objects(code: CodeType) -> list[CodeType]:
@@ -307,4 +311,8 @@ def _after(code, instructions, index, anchor, read) -> Site | None:
         return None
     following = instructions[index + 1]
     guard = instructions[index].offset if following.is_jump_target else None
-    return Site(code, following.offset, anchor, read, True, guard)
+    stores = [
+        ins for ins in instructions if anchor.symbol in _names(ins) and _STORES.get(ins.opname)
+    ]
+    sole = len(stores) == 1 and instructions[index].opname in _STORES
+    return Site(code, following.offset, anchor, read, True, guard, sole)

@@ -164,6 +164,17 @@ class CaptureManager:
         probe.rows.append((value, dtype, shape, self.tick(), self.clock(), event))
         return False
 
+    def capture_final(self, probe: Probe, value: Any) -> None:
+        """A sample-mode probe's value as its frame ends: kept as the latest whatever
+        the rate, so the last value of a run is never lost."""
+        if type(value) in IMMUTABLE_SCALARS:
+            dtype, shape = SCALAR
+        else:
+            dtype, shape = classify_data(value)
+            value = snapshot(value, dtype)
+        probe.latest = (value, dtype, shape, self.tick(), self.clock(), -1)
+        self.wakeup.set()
+
     # -- sender side ---------------------------------------------------------
 
     def take(self) -> tuple[list[ScalarSeries], list[CaptureRecord]]:

@@ -87,6 +87,20 @@ def capture_handler(site: Site, probe: Probe, manager: CaptureManager) -> Handle
     return handle
 
 
+def final_handler(site: Site, probe: Probe, manager: CaptureManager) -> Handler:
+    """At the return of the site's frame: keep the name's value as the probe's latest."""
+    read = reader(site)
+    keep = manager.capture_final
+
+    def handle(frame, event=-1):
+        value = read(frame)
+        if value is not _MISSING:
+            keep(probe, value)
+        return True
+
+    return handle
+
+
 def guarded_handlers(
     site: Site, probe: Probe, manager: CaptureManager, armed: dict
 ) -> tuple[Handler, Handler]:

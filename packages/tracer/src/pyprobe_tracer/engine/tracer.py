@@ -10,9 +10,9 @@ from . import _monitoring, _settrace
 from .anchor import ProbeAnchor
 from .anchor_matcher import Site, find_sites, nested_code_objects
 from .backends import BACKEND_NAMES, default_backend, unavailable_reason
-from .capture_manager import DEFAULT_SAMPLE_HZ, MODE_ALL, CaptureManager, Probe
+from .capture_manager import DEFAULT_SAMPLE_HZ, MODE_ALL, MODE_SAMPLE, CaptureManager, Probe
 from .errors import BackendUnavailable
-from .handlers import capture_handler, combine, guarded_handlers
+from .handlers import capture_handler, combine, final_handler, guarded_handlers
 
 BACKENDS = {
     _monitoring.NAME: _monitoring.MonitoringBackend,
@@ -123,6 +123,7 @@ class VariableTracer:
 
     def _replan(self) -> None:
         plans: dict[CodeType, dict[int, list]] = {}
+        exits: dict[CodeType, list] = {}
         self._armed.clear()
         for anchor, probe in self._probes.items():
             for site in self.sites(anchor):
@@ -136,6 +137,10 @@ class VariableTracer:
                     arm, handler = guarded_handlers(site, probe, self.manager, self._armed)
                     handlers.setdefault(site.guard_offset, []).append((1, arm))
                 handlers.setdefault(site.offset, []).append((rank, handler))
+                if probe.mode == MODE_SAMPLE and site.sole_store:
+                    # A sample site goes quiet between samples; its frame's end
+                    # still delivers the last value it produced.
+                    exits.setdefault(site.code, []).append(final_handler(site, probe, self.manager))
         combined = {
             code: {
                 offset: combine([h for _, h in sorted(hs, key=lambda pair: pair[0])], self.manager)
@@ -143,7 +148,7 @@ class VariableTracer:
             }
             for code, handlers in plans.items()
         }
-        self._backend.set_plans(combined)
+        self._backend.set_plans(combined, exits)
 
     # -- running --------------------------------------------------------------
 
