@@ -21,6 +21,12 @@ def script_file(tmp_path, source: str):
     return path
 
 
+def wait_for(path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def test_sample_mode_script_runs_on_while_the_gui_is_stalled(tmp_path):
     done = tmp_path / "done"
     script = script_file(
@@ -37,9 +43,7 @@ def test_sample_mode_script_runs_on_while_the_gui_is_stalled(tmp_path):
     with FakeGUI([probe], stall=stall) as gui:
         tracer = start_tracer("--socket", gui.address, script, env=gui.env())
         try:
-            deadline = time.monotonic() + 30
-            while not done.exists() and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_for(done, seconds=30)
             # 300 arrays of 8 MB went through the probe; the GUI read none of them.
             assert done.exists(), "the script waited for the stalled GUI"
         finally:
@@ -53,11 +57,13 @@ def test_sample_mode_script_runs_on_while_the_gui_is_stalled(tmp_path):
 
 def test_all_mode_overflow_while_stalled_is_reported_as_dropped(tmp_path):
     total = 700_000
+    done = tmp_path / "done"
     script = script_file(
         tmp_path,
         f"""\
         for i in range({total}):
             v = i
+        open({str(done)!r}, "w").close()
         """,
     )
     stall = threading.Event()
@@ -65,7 +71,9 @@ def test_all_mode_overflow_while_stalled_is_reported_as_dropped(tmp_path):
     with FakeGUI([probe], stall=stall) as gui:
         tracer = start_tracer("--socket", gui.address, script, env=gui.env())
         try:
-            time.sleep(3)
+            # The GUI reads nothing for the whole loop: far more values than the
+            # socket buffers and the queue bound can hold.
+            wait_for(done, seconds=60)
         finally:
             stall.set()
         assert tracer.wait(60) == 0

@@ -23,7 +23,6 @@ class Commands:
     def __init__(self, tracer: VariableTracer) -> None:
         self.tracer = tracer
         self.session = None
-        self.start_options: Any = None
         self.started = False
         self.stopped = False
 
@@ -58,7 +57,6 @@ class Commands:
             self.tracer.set_max_hz(float(max_hz))
         elif kind is MessageType.CMD_START:
             self.started = True
-            self.start_options = payload
         elif kind is MessageType.CMD_PAUSE:
             self.tracer.pause()
         elif kind is MessageType.CMD_RESUME:
@@ -73,7 +71,7 @@ class Commands:
     def disconnected(self, error: BaseException | None) -> None:
         """The GUI went away: stop the script (it has nobody to report to)."""
         if self.session is not None:
-            self.session.request_stop("disconnected")
+            self.session.request_stop()
 
 
 def _anchor(payload: Any) -> ProbeAnchor:

@@ -50,27 +50,32 @@ class Launch:
                 _close(recorder)
                 return EXIT_ERROR
         try:
-            return self._run(client, recorder)
+            exit_code, stopped = self._run(client, recorder)
         finally:
             _close(client)
             _close(recorder)
+        if stopped:
+            # Threads the script started may still run, and the interpreter would
+            # wait for them at exit: a stop ends the process now.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exit_code)
+        return exit_code
 
-    def _run(self, client, recorder) -> int:
+    def _run(self, client, recorder) -> tuple[int, bool]:
+        """(exit code, whether a stop ended the run)."""
         from .commands import Commands
-        from .engine import BackendUnavailable, CaptureManager, VariableTracer
+        from .engine import CaptureManager, VariableTracer
         from .session import Session
 
-        try:
-            tracer = VariableTracer(CaptureManager(), self.backend)
-        except BackendUnavailable as exc:
-            print(f"pyprobe-tracer: {exc}", file=sys.stderr)
-            return EXIT_ERROR
+        # The command line checked the backend; --backend auto always has one.
+        tracer = VariableTracer(CaptureManager(), self.backend)
         for anchor in self.anchors:
             tracer.add_probe(anchor, self.mode)
         commands = Commands(tracer)
         sinks = [sink.send for sink in (recorder, client) if sink is not None]
         if client is not None and not self._wait_for_start(client, commands):
-            return 0 if commands.stopped else EXIT_ERROR
+            return (0 if commands.stopped else EXIT_ERROR), False
 
         def send(msg_type: MessageType, payload) -> None:
             for sink in sinks:
@@ -83,16 +88,7 @@ class Launch:
             if client is not None:
                 client.start_command_thread(commands.handle, commands.disconnected)
 
-        exit_code = session.run(on_ready=take_commands)
-        if session.stopped:
-            # Threads the script started may still run, and the interpreter would
-            # wait for them at exit: a stop ends the process now.
-            _close(client)
-            _close(recorder)
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(exit_code)
-        return exit_code
+        return session.run(on_ready=take_commands), session.stopped
 
     def _connect(self, address, timeout: float):
         from .ipc import TracerIPCClient

@@ -21,7 +21,8 @@ from typing import Any
 
 from pyprobe_wire import MessageType
 
-from .engine import VariableTracer
+from .engine import MODE_SAMPLE, VariableTracer
+from .ipc import payloads
 from .output import forwarded_output
 from .runner import run_script, script_traceback
 from .streaming import Send, Streamer
@@ -65,7 +66,7 @@ class Session:
 
     # -- commands (called from the command thread) ------------------------------
 
-    def request_stop(self, reason: str = "stop") -> None:
+    def request_stop(self) -> None:
         """End the run soon: interrupt the script, and exit regardless after the grace period."""
         if self._stop_requested.is_set() or self._ended.is_set():
             return
@@ -108,7 +109,7 @@ class Session:
                 self.streamer.start()
                 self._send_quietly(
                     MessageType.DATA_SCRIPT_START,
-                    {"script": str(self.script), "pid": os.getpid()},
+                    payloads.script_start(str(self.script), os.getpid()),
                 )
                 if on_ready is not None:
                     on_ready()
@@ -146,8 +147,7 @@ class Session:
             self._end_sent = True
         self.streamer.stop()
         self._send_quietly(
-            MessageType.DATA_SCRIPT_END,
-            {"exit_code": exit_code, "stopped": self._stop_requested.is_set()},
+            MessageType.DATA_SCRIPT_END, payloads.script_end(exit_code, self.stopped)
         )
         self._ended.set()
 
@@ -164,8 +164,7 @@ class Session:
         text = "".join(traceback.format_exception(type(exc), exc, script_traceback(exc)))
         self.streamer.flush()  # values captured before the crash go first
         self._send_quietly(
-            MessageType.DATA_EXCEPTION,
-            {"type": type(exc).__name__, "message": str(exc), "traceback": text},
+            MessageType.DATA_EXCEPTION, payloads.exception(type(exc).__name__, str(exc), text)
         )
 
     def _stdout(self, text: str) -> None:
@@ -175,7 +174,7 @@ class Session:
         self.streamer.output(MessageType.DATA_STDERR, text)
 
     def _sample_hz(self) -> float:
-        rates = [p.max_hz for p in self.tracer.probes if p.mode == "sample"]
+        rates = [p.max_hz for p in self.tracer.probes if p.mode == MODE_SAMPLE]
         return max(rates) if rates else 0.0
 
     def _send_quietly(self, msg_type: MessageType, payload: Any) -> None:
@@ -188,4 +187,4 @@ class Session:
                     f"pyprobe-tracer: lost the GUI ({exc}); stopping the script",
                     file=sys.__stderr__,
                 )
-                self.request_stop("disconnected")
+                self.request_stop()

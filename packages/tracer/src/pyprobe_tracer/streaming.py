@@ -8,6 +8,7 @@ counted and reported as DATA_DROPPED.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import deque
@@ -19,7 +20,8 @@ import numpy as np
 from pyprobe_wire import MessageType
 
 from .engine import CaptureManager
-from .engine.capture_manager import ScalarSeries
+from .engine.capture_manager import SCALAR_COLUMN_DTYPES, ScalarSeries
+from .ipc import payloads
 
 Send = Callable[[MessageType, Any], None]
 
@@ -39,7 +41,6 @@ class Streamer:
         sample_hz: Callable[[], float] | None = None,
         flush_interval: float = DEFAULT_FLUSH_INTERVAL,
         max_batch: int = DEFAULT_MAX_BATCH,
-        on_error: Callable[[BaseException], None] | None = None,
         on_thread_start: Callable[[], None] | None = None,
     ) -> None:
         self._manager = manager
@@ -48,13 +49,11 @@ class Streamer:
         self._sample_hz = sample_hz
         self._interval = flush_interval
         self._max_batch = max_batch
-        self._on_error = on_error
         self._on_thread_start = on_thread_start
         self._output: deque[tuple[MessageType, str]] = deque()
         self._stop = threading.Event()
         self._lock = threading.Lock()  # one flush at a time (the thread, or stop())
         self._thread = threading.Thread(target=self._run, name="pyprobe-streamer", daemon=True)
-        self.failed: BaseException | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -81,7 +80,10 @@ class Streamer:
             wait = self._interval if period is None else min(self._interval, period)
             self._manager.wakeup.wait(wait)
             self._manager.wakeup.clear()
-            self.flush()
+            try:
+                self.flush()
+            except Exception as exc:  # a bug here must not end streaming for the run
+                print(f"pyprobe-tracer: sending failed: {exc!r}", file=sys.__stderr__)
             if period is not None and self._rearm is not None:
                 now = time.monotonic()
                 if now >= next_rearm:
@@ -96,15 +98,8 @@ class Streamer:
 
     def flush(self) -> None:
         """Send all queued output, captures and drop counts now."""
-        if self.failed is not None:
-            return
         with self._lock:
-            try:
-                self._flush()
-            except BaseException as exc:  # the connection died: stop sending, tell the owner
-                self.failed = exc
-                if self._on_error is not None:
-                    self._on_error(exc)
+            self._flush()
 
     def _flush(self) -> None:
         output = self._output
@@ -113,42 +108,26 @@ class Streamer:
             # Coalesce consecutive writes to the same stream into one message.
             while output and output[0][0] is msg_type:
                 text += output.popleft()[1]
-            self._send(msg_type, {"text": text})
+            self._send(msg_type, payloads.text(text))
         series, records = self._manager.take()
-        payloads = [record.to_payload() for record in records]
+        entries = [record.to_payload() for record in records]
         columns = []
         for one in series:
             column = series_payload(one)
             if column is None:  # mixed or unrepresentable scalars: send them one by one
-                payloads.extend(scalar_payloads(one))
+                entries.extend(record.to_payload() for record in one.records())
             else:
                 columns.append(column)
-        if len(payloads) == 1 and not columns:
-            self._send(MessageType.DATA_PROBE_VALUE, payloads[0])
-        elif payloads or columns:
-            for start in range(0, max(len(payloads), 1), self._max_batch):
-                batch = {"values": payloads[start : start + self._max_batch]}
+        if len(entries) == 1 and not columns:
+            self._send(MessageType.DATA_PROBE_VALUE, entries[0])
+        elif entries or columns:
+            for start in range(0, max(len(entries), 1), self._max_batch):
+                batch = {"values": entries[start : start + self._max_batch]}
                 if start == 0:
                     batch["series"] = columns
                 self._send(MessageType.DATA_PROBE_VALUE_BATCH, batch)
         for anchor, count in self._manager.take_dropped().items():
-            self._send(MessageType.DATA_DROPPED, {"count": count, "anchor": anchor})
-
-
-# Scalar columns travel as arrays of these dtypes when every value has one type.
-_COLUMN_DTYPES = {
-    float: np.float64,
-    int: np.int64,
-    complex: np.complex128,
-    bool: np.bool_,
-    np.float64: np.float64,
-    np.float32: np.float32,
-    np.int64: np.int64,
-    np.int32: np.int32,
-    np.complex128: np.complex128,
-    np.complex64: np.complex64,
-    np.bool_: np.bool_,
-}
+            self._send(MessageType.DATA_DROPPED, payloads.dropped(count, anchor))
 
 
 def series_payload(series: ScalarSeries) -> dict[str, Any] | None:
@@ -162,8 +141,8 @@ def series_payload(series: ScalarSeries) -> dict[str, Any] | None:
     if len(kinds) != 1:
         return None
     try:
-        values = np.array(series.values, dtype=_COLUMN_DTYPES[kinds.pop()])
-    except (OverflowError, KeyError):
+        values = np.array(series.values, dtype=SCALAR_COLUMN_DTYPES[kinds.pop()])
+    except OverflowError:  # an int beyond int64
         return None
     return {
         "anchor": series.anchor,
@@ -172,21 +151,3 @@ def series_payload(series: ScalarSeries) -> dict[str, Any] | None:
         "seq": series.seqs,
         "timestamp_ns": series.stamps,
     }
-
-
-def scalar_payloads(series: ScalarSeries) -> list[dict[str, Any]]:
-    """The DATA_PROBE_VALUE payloads of a series that cannot travel as one array."""
-    return [
-        {
-            "anchor": series.anchor,
-            "value": value.item() if isinstance(value, np.generic) else value,
-            "dtype": "scalar",
-            "shape": None,
-            "seq": seq,
-            "timestamp_ns": stamp,
-            "logical_order": seq,
-        }
-        for value, seq, stamp in zip(
-            series.values, series.seqs.tolist(), series.stamps.tolist(), strict=True
-        )
-    ]

@@ -24,19 +24,12 @@ _PREFERRED_IDS = (0, 3, 4, 5, 2)
 
 
 class MonitoringBackend:
-    name = NAME
-
     def __init__(self, discover) -> None:
-        if not AVAILABLE:
-            raise BackendUnavailable(
-                f"the sys.monitoring backend needs Python 3.12 or newer; this is "
-                f"{sys.version.split()[0]} (use the settrace backend)"
-            )
         self._discover = discover
         self._plans: dict = {}
         # Hot lookups go by id(): hashing a code object hashes its whole bytecode.
+        # The callbacks hold these very dicts, so they are updated in place.
         self._by_id: dict[int, dict] = {}
-        self._exits: dict = {}
         self._exits_by_id: dict[int, list] = {}
         self._tool: int | None = None
         self._lock = threading.Lock()
@@ -76,16 +69,8 @@ class MonitoringBackend:
         to run when a frame of it returns. Takes effect at once, in every thread."""
         with self._lock:
             old, self._plans = self._plans, plans
-            self._exits = exits or {}
-            fresh_exits = {id(code): handlers for code, handlers in self._exits.items()}
-            self._exits_by_id.update(fresh_exits)
-            for stale in self._exits_by_id.keys() - fresh_exits.keys():
-                del self._exits_by_id[stale]
-            # Updated in place: the callback holds this very dict.
-            fresh = {id(code): handlers for code, handlers in plans.items()}
-            self._by_id.update(fresh)
-            for stale in self._by_id.keys() - fresh.keys():
-                del self._by_id[stale]
+            _replace_contents(self._exits_by_id, exits or {})
+            _replace_contents(self._by_id, plans)
             if self._tool is not None:
                 self._apply(old, plans)
 
@@ -119,7 +104,8 @@ class MonitoringBackend:
             mon.set_local_events(self._tool, code, 0)
         events = mon.events
         for code in new:
-            wanted = events.INSTRUCTION | (events.PY_RETURN if code in self._exits else 0)
+            returns = events.PY_RETURN if id(code) in self._exits_by_id else 0
+            wanted = events.INSTRUCTION | returns
             mon.set_local_events(self._tool, code, wanted)
         mon.restart_events()
 
@@ -160,3 +146,11 @@ class MonitoringBackend:
     def _on_start(self, code, offset):
         self._discover(code)
         return sys.monitoring.DISABLE
+
+
+def _replace_contents(by_id: dict[int, object], by_code: dict) -> None:
+    """Make ``by_id`` hold ``by_code``'s entries keyed by id(code), without replacing it."""
+    fresh = {id(code): value for code, value in by_code.items()}
+    by_id.update(fresh)
+    for stale in by_id.keys() - fresh.keys():
+        del by_id[stale]

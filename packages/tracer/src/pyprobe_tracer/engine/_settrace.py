@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 import threading
 
+from .anchor_matcher import disassembled
+
 NAME = "settrace"
 
 
@@ -51,15 +53,10 @@ AVAILABLE = sys.version_info[:2] != (3, 12) and _opcode_events_work()
 
 
 class SettraceBackend:
-    name = NAME
-
     def __init__(self, discover) -> None:
         self._discover = discover
-        self._plans: dict = {}
-        self._lines: dict = {}
         # Hot lookups go by id(): hashing a code object hashes its whole bytecode.
         # The tracer keeps every code object it was shown alive, so ids stay unique.
-        self._seen: dict[int, object] = {}
         self._by_id: dict[int, dict] = {}
         self._exits_by_id: dict[int, list] = {}
         self._lines_by_id: dict[int, frozenset] = {}
@@ -84,14 +81,11 @@ class SettraceBackend:
                 frame.f_trace = None
 
     def set_plans(self, plans: dict, exits: dict | None = None) -> None:
-        lines = {}
-        for code, handlers in plans.items():
-            by_offset = dict(_offset_lines(code))
-            lines[code] = frozenset(by_offset[offset] for offset in handlers if offset in by_offset)
-        self._lines, self._plans = lines, plans
+        self._lines_by_id = {
+            id(code): _site_lines(code, handlers) for code, handlers in plans.items()
+        }
         self._by_id = {id(code): handlers for code, handlers in plans.items()}
         self._exits_by_id = {id(code): handlers for code, handlers in (exits or {}).items()}
-        self._lines_by_id = {id(code): found for code, found in lines.items()}
         if self._active:
             self._attach_running_frames()
 
@@ -118,10 +112,8 @@ class SettraceBackend:
 
     def _global(self, frame, event, arg):
         code = frame.f_code
+        self._discover(code)
         key = id(code)
-        if self._seen.get(key) is not code:
-            self._seen[key] = code
-            self._discover(code)
         if key not in self._by_id:
             if self._resumed is not None:
                 self._wait_if_paused()
@@ -159,21 +151,15 @@ class SettraceBackend:
     def _attach_running_frames(self) -> None:
         """Trace frames that were already running when their probes arrived."""
         for frame in self._running_frames():
-            if frame.f_code in self._plans and frame.f_trace is not self._local:
+            lines = self._lines_by_id.get(id(frame.f_code))
+            if lines is not None and frame.f_trace is not self._local:
                 frame.f_trace = self._local
-                frame.f_trace_opcodes = frame.f_lineno in self._lines[frame.f_code]
+                frame.f_trace_opcodes = frame.f_lineno in lines
 
 
-def _offset_lines(code):
-    """(offset, line) for each instruction of ``code``."""
-    import dis
-
-    current = None
-    if sys.version_info >= (3, 11):
-        for ins in dis.get_instructions(code):
-            yield ins.offset, (ins.positions.lineno if ins.positions else current)
-        return
-    for ins in dis.get_instructions(code):
-        if ins.starts_line is not None:
-            current = ins.starts_line
-        yield ins.offset, current
+def _site_lines(code, handlers) -> frozenset:
+    """The source lines holding the instructions in ``handlers`` (offset -> handler)."""
+    instructions, lines = disassembled(code)
+    return frozenset(
+        line for ins, line in zip(instructions, lines, strict=True) if ins.offset in handlers
+    )

@@ -24,6 +24,7 @@ __all__ = [
     "anchor_for",
     "occurrences",
     "parse_probe_spec",
+    "resolve_probes",
 ]
 
 
@@ -48,6 +49,9 @@ class SymbolOccurrence:
     symbol: str
     func: str
     is_assignment: bool
+    # co_name of the code object that runs this name, as 3.10 and 3.11 compile it:
+    # comprehensions are code objects of their own there.
+    code_name: str = "<module>"
 
 
 def parse_probe_spec(text: str) -> ProbeSpec:
@@ -98,10 +102,17 @@ def anchor_for(
     path = Path(path)
     if source is None:
         source = path.read_text(encoding="utf-8")
+    return _pick(path, _parse(path, source), spec)
+
+
+def _parse(path: Path, source: str) -> list[SymbolOccurrence]:
     try:
-        found = occurrences(source, str(path))
+        return occurrences(source, str(path))
     except SyntaxError as exc:
         raise ProbeSpecError(f"{path}: cannot parse: {exc.msg} (line {exc.lineno})") from exc
+
+
+def _pick(path: Path, found: list[SymbolOccurrence], spec: ProbeSpec) -> ProbeAnchor:
     on_line = [o for o in found if o.line == spec.line]
     matches = [o for o in on_line if o.symbol == spec.symbol]
     if not matches:
@@ -125,15 +136,6 @@ def anchor_for(
     )
 
 
-def scope_names(source: str, filename: str = "<source>") -> dict[tuple[int, int], str]:
-    """(line, col) of every name -> the ``co_name`` of the code object that runs it,
-    as Python 3.10 and 3.11 compile it (comprehensions are code objects of their own;
-    their first iterable, default values and decorators run in the enclosing scope)."""
-    found: dict[tuple[int, int], str] = {}
-    _ScopeVisitor(found).visit(ast.parse(source, filename))
-    return found
-
-
 _COMPREHENSIONS = {
     ast.ListComp: "<listcomp>",
     ast.SetComp: "<setcomp>",
@@ -142,38 +144,41 @@ _COMPREHENSIONS = {
 }
 
 
-class _ScopeVisitor(ast.NodeVisitor):
-    def __init__(self, found: dict[tuple[int, int], str]) -> None:
-        self.found = found
-        self.scope = "<module>"
+class _OccurrenceVisitor(ast.NodeVisitor):
+    """Collects names with their function (what users see) and code object (what runs
+    them). Decorators, defaults and a comprehension's first iterable run outside."""
 
-    def _inside(self, name: str, nodes) -> None:
-        outer, self.scope = self.scope, name
+    def __init__(self, found: list[SymbolOccurrence]) -> None:
+        self.found = found
+        self.func = ""
+        self.code_name = "<module>"
+        self.mutated: set[int] = set()  # ids of Name nodes that are bases of item/attribute targets
+
+    def _inside(self, nodes, code_name: str, func: str | None = None) -> None:
+        outer = self.func, self.code_name
+        self.code_name = code_name
+        if func is not None:
+            self.func = func
         for node in nodes:
             self.visit(node)
-        self.scope = outer
-
-    def visit_Name(self, node: ast.Name) -> None:
-        self.found[node.lineno, node.col_offset] = self.scope
+        self.func, self.code_name = outer
 
     def visit_FunctionDef(self, node) -> None:
-        for outside in [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]:
+        for outside in [*node.decorator_list, node.args, node.returns]:
             if outside is not None:
                 self.visit(outside)
-        self._inside(node.name, node.body)
+        self._inside(node.body, node.name, func=node.name)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
-        for outside in [*node.args.defaults, *node.args.kw_defaults]:
-            if outside is not None:
-                self.visit(outside)
-        self._inside("<lambda>", [node.body])
+        self.visit(node.args)
+        self._inside([node.body], "<lambda>", func="<lambda>")
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for outside in [*node.decorator_list, *node.bases, *node.keywords]:
             self.visit(outside)
-        self._inside(node.name, node.body)
+        self._inside(node.body, node.name)
 
     def _comprehension(self, node) -> None:
         first, *rest = node.generators
@@ -181,41 +186,10 @@ class _ScopeVisitor(ast.NodeVisitor):
         inner = [first.target, *first.ifs]
         for generator in rest:
             inner += [generator.target, generator.iter, *generator.ifs]
-        if isinstance(node, ast.DictComp):
-            inner += [node.key, node.value]
-        else:
-            inner.append(node.elt)
-        self._inside(_COMPREHENSIONS[type(node)], inner)
+        inner += [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        self._inside(inner, _COMPREHENSIONS[type(node)])
 
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
-
-
-class _OccurrenceVisitor(ast.NodeVisitor):
-    def __init__(self, found: list[SymbolOccurrence]) -> None:
-        self.found = found
-        self.scopes: list[str] = []
-        self.mutated: set[int] = set()  # ids of Name nodes that are bases of item/attribute targets
-
-    def _scoped(self, node: ast.AST, name: str) -> None:
-        self.scopes.append(name)
-        self.generic_visit(node)
-        self.scopes.pop()
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        for decorator in node.decorator_list:
-            self.visit(decorator)
-        self.visit(node.args)
-        if node.returns is not None:
-            self.visit(node.returns)
-        self.scopes.append(node.name)
-        for statement in node.body:
-            self.visit(statement)
-        self.scopes.pop()
-
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
-
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        self._scoped(node, "<lambda>")
 
     def _mark_mutated_base(self, target: ast.AST) -> None:
         while isinstance(target, (ast.Subscript, ast.Attribute)):
@@ -243,8 +217,9 @@ class _OccurrenceVisitor(ast.NodeVisitor):
                 line=node.lineno,
                 col=node.col_offset,
                 symbol=node.id,
-                func=self.scopes[-1] if self.scopes else "",
+                func=self.func,
                 is_assignment=bound,
+                code_name=self.code_name,
             )
         )
 
@@ -252,13 +227,17 @@ class _OccurrenceVisitor(ast.NodeVisitor):
 def resolve_probes(
     script: str | os.PathLike[str], probes: Iterable[str | ProbeSpec | ProbeAnchor]
 ) -> list[ProbeAnchor]:
-    """Anchors for ``LINE:SYMBOL[:N]`` strings, ProbeSpecs or ready anchors."""
-    source = Path(script).read_text(encoding="utf-8")
+    """Anchors for ``LINE:SYMBOL[:N]`` strings, ProbeSpecs or ready anchors (the script
+    is read and parsed once, and only when a probe needs it)."""
+    path = Path(script)
+    found = None
     anchors = []
     for probe in probes:
         if isinstance(probe, ProbeAnchor):
             anchors.append(probe)
             continue
         spec = parse_probe_spec(probe) if isinstance(probe, str) else probe
-        anchors.append(anchor_for(script, spec, source))
+        if found is None:
+            found = _parse(path, path.read_text(encoding="utf-8"))
+        anchors.append(_pick(path, found, spec))
     return anchors

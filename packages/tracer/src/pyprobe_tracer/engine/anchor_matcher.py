@@ -103,8 +103,8 @@ def find_sites(codes: list[CodeType], anchor: ProbeAnchor) -> list[Site]:
     for code in codes:
         if not HAS_POSITIONS and not _in_scope(code, anchor):
             continue
-        instructions = list(dis.get_instructions(code))
-        candidates = _candidates(instructions, anchor)
+        instructions, lines = disassembled(code)
+        candidates = _candidates(instructions, lines, anchor)
         for index, role in _choose(candidates, anchor):
             site = _site_for(code, instructions, index, role, anchor)
             if site is not None:
@@ -112,15 +112,20 @@ def find_sites(codes: list[CodeType], anchor: ProbeAnchor) -> list[Site]:
     return sites
 
 
-def _lines(instructions: list[dis.Instruction]) -> list[int | None]:
+@functools.lru_cache(maxsize=4096)
+def disassembled(code: CodeType) -> tuple[tuple[dis.Instruction, ...], tuple[int | None, ...]]:
+    """``code``'s instructions and the source line of each, computed once per code
+    object (every probe change re-plans every probed file)."""
+    instructions = tuple(dis.get_instructions(code))
     if HAS_POSITIONS:
-        return [ins.positions.lineno if ins.positions else None for ins in instructions]
-    lines, current = [], None
-    for ins in instructions:
-        if ins.starts_line is not None:
-            current = ins.starts_line
-        lines.append(current)
-    return lines
+        lines = [ins.positions.lineno if ins.positions else None for ins in instructions]
+    else:
+        lines, current = [], None
+        for ins in instructions:
+            if ins.starts_line is not None:
+                current = ins.starts_line
+            lines.append(current)
+    return instructions, tuple(lines)
 
 
 def _names(ins: dis.Instruction) -> tuple[str, ...]:
@@ -157,11 +162,12 @@ def _roles(ins: dis.Instruction, symbol: str) -> list[tuple[str, bool]]:
     return []
 
 
-def _candidates(instructions, anchor: ProbeAnchor) -> list[tuple[int, str, int | None, bool]]:
+def _candidates(
+    instructions, lines, anchor: ProbeAnchor
+) -> list[tuple[int, str, int | None, bool]]:
     """(index, role, column, second_half) of the instructions on the anchor's line that
     touch its symbol in its role. ``second_half`` marks the symbol being the second
     name of a fused instruction, whose column is that of its first half."""
-    lines = _lines(instructions)
     out = []
     for index, ins in enumerate(instructions):
         if lines[index] != anchor.line:
@@ -234,41 +240,30 @@ def _choose(candidates, anchor: ProbeAnchor) -> list[tuple[int, str]]:
 
 
 def _in_scope(code: CodeType, anchor: ProbeAnchor) -> bool:
-    """3.10: whether ``code`` is the scope the anchor's occurrence runs in."""
-    expected = _scope_name(anchor)
-    return expected is None or code.co_name == expected
+    """3.10: whether ``code`` is the code object the anchor's occurrence runs in."""
+    occurrence = _occurrence(anchor)
+    return occurrence is None or code.co_name == occurrence.code_name
 
 
-def _scope_name(anchor: ProbeAnchor) -> str | None:
-    scopes = _scopes_of(anchor.file)
-    return None if scopes is None else scopes.get((anchor.line, anchor.col))
-
-
-def _source_occurrences(path: str) -> tuple:
-    parsed = _parsed(path, _version_of(path))
-    return () if parsed is None else parsed[0]
+def _occurrence(anchor: ProbeAnchor):
+    """The source occurrence ``anchor`` names, or None if the source cannot be read."""
+    for occurrence in _source_occurrences(anchor.file, _version_of(anchor.file)):
+        if (occurrence.line, occurrence.col) == (anchor.line, anchor.col):
+            return occurrence
+    return None
 
 
 def _same_role_occurrences(anchor: ProbeAnchor) -> list:
+    """3.10: the occurrences of the anchor's name, role and code object on its line."""
+    own = _occurrence(anchor)
     return [
         o
-        for o in _source_occurrences(anchor.file)
+        for o in _source_occurrences(anchor.file, _version_of(anchor.file))
         if o.line == anchor.line
         and o.symbol == anchor.symbol
         and o.is_assignment == anchor.is_assignment
-        and _scope_name_of(anchor.file, o.line, o.col) == _scope_name(anchor)
+        and (own is None or o.code_name == own.code_name)
     ]
-
-
-def _scope_name_of(path: str, line: int, col: int) -> str | None:
-    scopes = _scopes_of(path)
-    return None if scopes is None else scopes.get((line, col))
-
-
-def _scopes_of(path: str) -> dict[tuple[int, int], str] | None:
-    """(line, col) of each name -> the co_name of the code object it runs in (3.10)."""
-    parsed = _parsed(path, _version_of(path))
-    return None if parsed is None else parsed[1]
 
 
 def _version_of(path: str) -> tuple[int, int] | None:
@@ -280,16 +275,15 @@ def _version_of(path: str) -> tuple[int, int] | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _parsed(path: str, version) -> tuple[tuple, dict] | None:
-    """The source's name occurrences and scopes, cached per file version."""
-    from .anchor import occurrences, scope_names
+def _source_occurrences(path: str, version) -> tuple:
+    """The source's name occurrences, cached per file version."""
+    from .anchor import occurrences
 
     try:
         with open(path, encoding="utf-8") as fh:
-            source = fh.read()
-        return tuple(occurrences(source, path)), scope_names(source, path)
+            return tuple(occurrences(fh.read(), path))
     except (OSError, SyntaxError, ValueError):
-        return None
+        return ()
 
 
 def _site_for(code, instructions, index, role, anchor) -> Site | None:
@@ -301,18 +295,15 @@ def _site_for(code, instructions, index, role, anchor) -> Site | None:
         # In-place mutation: observe after the item/attribute store that follows.
         for later in range(index + 1, len(instructions)):
             if instructions[later].opname in _MUTATIONS:
-                return _after(code, instructions, later, anchor, read)
+                return _after(code, instructions, later, anchor, read, sole_store=False)
         return None
-    return _after(code, instructions, index, anchor, read)
+    stores = sum(role == "store" for ins in instructions for role, _ in _roles(ins, anchor.symbol))
+    return _after(code, instructions, index, anchor, read, sole_store=stores == 1)
 
 
-def _after(code, instructions, index, anchor, read) -> Site | None:
+def _after(code, instructions, index, anchor, read, *, sole_store: bool) -> Site | None:
     if index + 1 >= len(instructions):
         return None
     following = instructions[index + 1]
     guard = instructions[index].offset if following.is_jump_target else None
-    stores = [
-        ins for ins in instructions if anchor.symbol in _names(ins) and _STORES.get(ins.opname)
-    ]
-    sole = len(stores) == 1 and instructions[index].opname in _STORES
-    return Site(code, following.offset, anchor, read, True, guard, sole)
+    return Site(code, following.offset, anchor, read, True, guard, sole_store)

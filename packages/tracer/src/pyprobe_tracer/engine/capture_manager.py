@@ -39,22 +39,22 @@ DEFAULT_SAMPLE_HZ = 60.0
 DEFAULT_QUEUE_LIMIT = 1 << 18
 
 SCALAR = ("scalar", None)
-# Immutable scalars: no snapshot needed, classified by their type alone.
-IMMUTABLE_SCALARS = frozenset(
-    {
-        float,
-        int,
-        complex,
-        bool,
-        np.float64,
-        np.float32,
-        np.int64,
-        np.int32,
-        np.complex128,
-        np.complex64,
-        np.bool_,
-    }
-)
+# Immutable scalars: no snapshot needed, classified by their type alone, and sent
+# as a column of this numpy dtype when a probe's captures all have one type.
+SCALAR_COLUMN_DTYPES = {
+    float: np.float64,
+    int: np.int64,
+    complex: np.complex128,
+    bool: np.bool_,
+    np.float64: np.float64,
+    np.float32: np.float32,
+    np.int64: np.int64,
+    np.int32: np.int32,
+    np.complex128: np.complex128,
+    np.complex64: np.complex64,
+    np.bool_: np.bool_,
+}
+IMMUTABLE_SCALARS = frozenset(SCALAR_COLUMN_DTYPES)
 
 
 @dataclass(eq=False)
@@ -92,6 +92,15 @@ class ScalarSeries:
     values: list
     seqs: np.ndarray  # int64
     stamps: np.ndarray  # int64, wall clock ns
+
+    def records(self) -> list[CaptureRecord]:
+        """One record per capture; each was its own trace event (logical_order = seq)."""
+        return [
+            CaptureRecord(self.anchor, value, "scalar", None, seq, stamp, seq)
+            for value, seq, stamp in zip(
+                self.values, self.seqs.tolist(), self.stamps.tolist(), strict=True
+            )
+        ]
 
 
 class CaptureManager:
@@ -142,12 +151,7 @@ class CaptureManager:
             if now < probe.next_due_ns:
                 return True
             probe.next_due_ns = now + probe.period_ns
-            if type(value) in IMMUTABLE_SCALARS:
-                dtype, shape = SCALAR
-            else:
-                dtype, shape = classify_data(value)
-                value = snapshot(value, dtype)
-            probe.latest = (value, dtype, shape, self.tick(), now, event)
+            probe.latest = (*_snapshotted(value), self.tick(), now, event)
             self.wakeup.set()
             return True
         if len(probe.stamps) + len(probe.rows) >= self.limit:
@@ -159,20 +163,13 @@ class CaptureManager:
             probe.values.append(value)
             probe.stamps.append(self.clock())
             return False
-        dtype, shape = classify_data(value)
-        value = snapshot(value, dtype)
-        probe.rows.append((value, dtype, shape, self.tick(), self.clock(), event))
+        probe.rows.append((*_snapshotted(value), self.tick(), self.clock(), event))
         return False
 
     def capture_final(self, probe: Probe, value: Any) -> None:
         """A sample-mode probe's value as its frame ends: kept as the latest whatever
         the rate, so the last value of a run is never lost."""
-        if type(value) in IMMUTABLE_SCALARS:
-            dtype, shape = SCALAR
-        else:
-            dtype, shape = classify_data(value)
-            value = snapshot(value, dtype)
-        probe.latest = (value, dtype, shape, self.tick(), self.clock(), -1)
+        probe.latest = (*_snapshotted(value), self.tick(), self.clock(), -1)
         self.wakeup.set()
 
     # -- sender side ---------------------------------------------------------
@@ -236,13 +233,8 @@ class CaptureManager:
     def drain(self) -> list[list[CaptureRecord]]:
         """Take what was captured, as batches (one per trace event) in sequence order."""
         series, records = self.take()
-        for s in series:
-            records.extend(
-                CaptureRecord(s.anchor, value, "scalar", None, seq, stamp, seq)
-                for value, seq, stamp in zip(
-                    s.values, s.seqs.tolist(), s.stamps.tolist(), strict=True
-                )
-            )
+        for one in series:
+            records.extend(one.records())
         records.sort(key=lambda record: record.seq)
         batches: list[list[CaptureRecord]] = []
         for record in records:
@@ -274,3 +266,11 @@ def _joined(parts: list[list[int]]) -> np.ndarray:
     if not arrays:
         return np.empty(0, dtype=np.int64)
     return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
+def _snapshotted(value: Any) -> tuple[Any, str, tuple[int, ...] | None]:
+    """(snapshot, dtype, shape) of a captured value."""
+    if type(value) in IMMUTABLE_SCALARS:
+        return (value, *SCALAR)
+    dtype, shape = classify_data(value)
+    return snapshot(value, dtype), dtype, shape

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..ipc.payloads import probe_value_payload
 from .anchor import ProbeAnchor
 
 
@@ -28,12 +29,12 @@ class CaptureRecord:
 
     def to_payload(self) -> dict[str, Any]:
         """The DATA_PROBE_VALUE payload for this record."""
-        return {
-            "anchor": self.anchor,
-            "value": self.value,
-            "dtype": self.dtype,
-            "shape": None if self.shape is None else list(self.shape),
-            "seq": self.seq,
-            "timestamp_ns": self.timestamp_ns,
-            "logical_order": self.logical_order,
-        }
+        return probe_value_payload(
+            self.anchor,
+            self.value,
+            dtype=self.dtype,
+            shape=self.shape,
+            seq=self.seq,
+            timestamp_ns=self.timestamp_ns,
+            logical_order=self.logical_order,
+        )

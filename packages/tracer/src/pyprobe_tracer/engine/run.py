@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .anchor import ProbeAnchor, ProbeSpec, resolve_probes
-from .capture_manager import MODE_ALL, CaptureManager
+from .capture_manager import DEFAULT_QUEUE_LIMIT, MODE_ALL, CaptureManager
 from .capture_record import CaptureRecord
 from .tracer import VariableTracer
 
@@ -19,9 +19,6 @@ class TraceResult:
     exit_code: int
     dropped: dict[ProbeAnchor, int]
 
-    def values(self, anchor: ProbeAnchor) -> list:
-        return [r.value for r in self.records if r.anchor == anchor]
-
 
 def trace_script(
     script: str | os.PathLike[str],
@@ -30,12 +27,12 @@ def trace_script(
     script_args: Sequence[str] = (),
     backend: str = "auto",
     mode: str = MODE_ALL,
-    queue_limit: int | None = None,
+    queue_limit: int = DEFAULT_QUEUE_LIMIT,
 ) -> TraceResult:
     """Run ``script`` as ``__main__`` with ``probes`` and return every capture, in order."""
     from ..runner import run_script
 
-    manager = CaptureManager() if queue_limit is None else CaptureManager(queue_limit=queue_limit)
+    manager = CaptureManager(queue_limit=queue_limit)
     tracer = VariableTracer(manager, backend)
     for anchor in resolve_probes(script, probes):
         tracer.add_probe(anchor, mode)

@@ -49,6 +49,9 @@ class VariableTracer:
         self._lock = threading.RLock()
         self._probes: dict[ProbeAnchor, Probe] = {}
         self._codes: dict[str, set[CodeType]] = {}  # real file path -> code objects seen
+        # Every code object ever shown, by id: the backends report code objects again
+        # after each restart_events(), and hashing a code object hashes its bytecode.
+        self._seen: dict[int, CodeType] = {}
         self._armed: dict = {}
         self._running = False
         self._resumed = threading.Event()
@@ -91,35 +94,21 @@ class VariableTracer:
 
     def sites(self, anchor: ProbeAnchor) -> list[Site]:
         """Where ``anchor`` is observed among the code objects seen so far."""
-        return find_sites(sorted(self._codes.get(_real(anchor.file), ()), key=id), anchor)
+        return find_sites(list(self._codes.get(_real(anchor.file), ())), anchor)
 
     # -- code objects ---------------------------------------------------------
 
-    def register_code(self, code: CodeType) -> None:
-        """Make ``code`` and everything defined in it probe-able (call before running it)."""
-        with self._lock:
-            if self._add_codes(code):
-                self._replan()
-
     def _discover(self, code: CodeType) -> None:
-        # Called from the backends for every new code object: stay cheap.
-        real = _real(code.co_filename)
-        known = self._codes.get(real)
-        if known is not None and code in known:
+        # Called from the backends for every code object they meet: stay cheap.
+        if self._seen.get(id(code)) is code:
             return
         with self._lock:
-            self._add_codes(code)
+            real = _real(code.co_filename)
+            for inner in nested_code_objects(code):
+                self._seen[id(inner)] = inner
+                self._codes.setdefault(_real(inner.co_filename), set()).add(inner)
             if any(_real(anchor.file) == real for anchor in self._probes):
                 self._replan()
-
-    def _add_codes(self, code: CodeType) -> bool:
-        added = False
-        for inner in nested_code_objects(code):
-            bucket = self._codes.setdefault(_real(inner.co_filename), set())
-            if inner not in bucket:
-                bucket.add(inner)
-                added = True
-        return added
 
     def _replan(self) -> None:
         plans: dict[CodeType, dict[int, list]] = {}
@@ -183,10 +172,6 @@ class VariableTracer:
                 return
             self._resumed.set()
             self._backend.set_paused(False, self._resumed, self._exempt)
-
-    @property
-    def paused(self) -> bool:
-        return not self._resumed.is_set()
 
     def rearm(self) -> None:
         """Let sample-mode sites that took a sample observe again (the sender calls this

@@ -4,7 +4,7 @@ The wire format is pyprobe_wire and the sockets are pyprobe_transport; nothing o
 either is copied here.
 """
 
-from .client import PROBE_VALUE_KEYS, TracerIPCClient, probe_value_payload
+from .client import TracerIPCClient
 from .exceptions import HandshakeError, HandshakeRejected, UnexpectedMessage
 from .handshake import (
     TOKEN_ENV_VAR,
@@ -13,6 +13,7 @@ from .handshake import (
     perform_handshake,
     token_from_environment,
 )
+from .payloads import PROBE_VALUE_KEYS, probe_value_payload
 
 __all__ = [
     "PROBE_VALUE_KEYS",

@@ -33,6 +33,7 @@ from pyprobe_wire import (
     encode_message_parts,
 )
 
+from . import payloads
 from .exceptions import UnexpectedMessage
 from .handshake import perform_handshake
 
@@ -49,65 +50,7 @@ TRACER_TYPES = frozenset(
     [t for t in MessageType if t.name.startswith("DATA_")] + [MessageType.HANDSHAKE]
 )
 
-#: The keys of a DATA_PROBE_VALUE payload (and of each entry of a batch).
-PROBE_VALUE_KEYS = ("anchor", "value", "dtype", "shape", "seq", "timestamp_ns", "logical_order")
-_OPTIONAL_KEYS = PROBE_VALUE_KEYS[2:]
-
 _COMMANDS_EXPECTED = "a CMD_* command or HANDSHAKE_ACK"
-
-
-def _check_anchor(anchor: Any, where: str) -> ProbeAnchor:
-    if type(anchor) is not ProbeAnchor:
-        raise TypeError(f"{where} must be a ProbeAnchor, got {type(anchor).__name__}")
-    return anchor
-
-
-def _shape(shape: Iterable[int] | None) -> list[int] | None:
-    return None if shape is None else list(shape)
-
-
-def probe_value_payload(
-    anchor: ProbeAnchor,
-    value: Any,
-    *,
-    dtype: str | None = None,
-    shape: Iterable[int] | None = None,
-    seq: int | None = None,
-    timestamp_ns: int | None = None,
-    logical_order: int | None = None,
-) -> dict[str, Any]:
-    """The DATA_PROBE_VALUE payload: every key of ``PROBE_VALUE_KEYS``, None where unknown.
-
-    ``shape`` is sent as a list. Raises TypeError if ``anchor`` is not a ProbeAnchor.
-    """
-    return {
-        "anchor": _check_anchor(anchor, "anchor"),
-        "value": value,
-        "dtype": dtype,
-        "shape": _shape(shape),
-        "seq": seq,
-        "timestamp_ns": timestamp_ns,
-        "logical_order": logical_order,
-    }
-
-
-def _batch_entry(index: int, entry: Any) -> dict[str, Any]:
-    where = f"batch entry {index}"
-    if not isinstance(entry, Mapping):
-        raise TypeError(f"{where} must be a dict, got {type(entry).__name__}")
-    for key in ("anchor", "value"):
-        if key not in entry:
-            raise ValueError(f"{where} has no {key!r}")
-    unknown = [key for key in entry if key not in PROBE_VALUE_KEYS]
-    if unknown:
-        raise ValueError(
-            f"{where} has unknown key(s) {', '.join(map(repr, unknown))}; "
-            f"a probe value has {', '.join(PROBE_VALUE_KEYS)}"
-        )
-    _check_anchor(entry["anchor"], f"{where}: 'anchor'")
-    payload = {key: entry.get(key) for key in PROBE_VALUE_KEYS}
-    payload["shape"] = _shape(payload["shape"])
-    return payload
 
 
 class TracerIPCClient:
@@ -270,29 +213,13 @@ class TracerIPCClient:
 
     def send_script_start(self, script: str, pid: int) -> None:
         """DATA_SCRIPT_START: the script began running in process ``pid``."""
-        self.send(MessageType.DATA_SCRIPT_START, {"script": script, "pid": pid})
+        self.send(MessageType.DATA_SCRIPT_START, payloads.script_start(script, pid))
 
-    def send_probe_value(
-        self,
-        anchor: ProbeAnchor,
-        value: Any,
-        *,
-        dtype: str | None = None,
-        shape: Iterable[int] | None = None,
-        seq: int | None = None,
-        timestamp_ns: int | None = None,
-        logical_order: int | None = None,
-    ) -> None:
-        """DATA_PROBE_VALUE: one captured value (see ``probe_value_payload``)."""
-        payload = probe_value_payload(
-            anchor,
-            value,
-            dtype=dtype,
-            shape=shape,
-            seq=seq,
-            timestamp_ns=timestamp_ns,
-            logical_order=logical_order,
-        )
+    def send_probe_value(self, anchor: ProbeAnchor, value: Any, **fields: Any) -> None:
+        """DATA_PROBE_VALUE: one captured value; ``fields`` are the optional keyword
+        arguments of ``payloads.probe_value_payload`` (dtype, shape, seq, timestamp_ns,
+        logical_order)."""
+        payload = payloads.probe_value_payload(anchor, value, **fields)
         self.send(MessageType.DATA_PROBE_VALUE, payload)
 
     def send_probe_batch(self, entries: Iterable[Mapping[str, Any]]) -> None:
@@ -302,33 +229,30 @@ class TracerIPCClient:
         the other keys of ``PROBE_VALUE_KEYS`` default to None, any other key is a
         ValueError. Nothing is sent for an empty batch.
         """
-        values = [_batch_entry(index, entry) for index, entry in enumerate(entries)]
+        values = [payloads.batch_entry(index, entry) for index, entry in enumerate(entries)]
         if values:
             self.send(MessageType.DATA_PROBE_VALUE_BATCH, {"values": values})
 
     def send_stdout(self, text: str) -> None:
         """DATA_STDOUT: text the script wrote to stdout."""
-        self.send(MessageType.DATA_STDOUT, {"text": text})
+        self.send(MessageType.DATA_STDOUT, payloads.text(text))
 
     def send_stderr(self, text: str) -> None:
         """DATA_STDERR: text the script wrote to stderr."""
-        self.send(MessageType.DATA_STDERR, {"text": text})
+        self.send(MessageType.DATA_STDERR, payloads.text(text))
 
     def send_exception(self, exc_type: str, message: str, traceback: str) -> None:
         """DATA_EXCEPTION: the script raised ``exc_type`` (its name) with ``message``;
         ``traceback`` is the formatted traceback text."""
-        payload = {"type": exc_type, "message": message, "traceback": traceback}
-        self.send(MessageType.DATA_EXCEPTION, payload)
+        self.send(MessageType.DATA_EXCEPTION, payloads.exception(exc_type, message, traceback))
 
     def send_script_end(self, exit_code: int) -> None:
         """DATA_SCRIPT_END: the script finished with ``exit_code``."""
-        self.send(MessageType.DATA_SCRIPT_END, {"exit_code": exit_code})
+        self.send(MessageType.DATA_SCRIPT_END, payloads.script_end(exit_code))
 
     def send_dropped(self, count: int, anchor: ProbeAnchor | None = None) -> None:
         """DATA_DROPPED: ``count`` captures were dropped, of ``anchor`` or (None) overall."""
-        if anchor is not None:
-            _check_anchor(anchor, "anchor")
-        self.send(MessageType.DATA_DROPPED, {"count": count, "anchor": anchor})
+        self.send(MessageType.DATA_DROPPED, payloads.dropped(count, anchor))
 
     # --- lifetime -------------------------------------------------------------------
 
