@@ -1,0 +1,34 @@
+"""Rollback evaluation (seed section 10): which triggers fire on the data at hand.
+Each firing trigger is logged as ``risk_trigger``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .config import TprConfig
+from .events import EventLog
+
+ACTIONS = (
+    "disable fail-fast (TPR_FAILFAST_MODE=off)",
+    "re-run baseline metrics with the seed locked (tpr baseline)",
+    "review the risk_trigger entries in events.log.jsonl with the artifacts they name",
+    "re-evaluate the coverage ladder targets",
+)
+
+
+def evaluate_rollback(root: Path, config: TprConfig, log: EventLog) -> dict[str, Any]:
+    # Imported here: the ladder and flake modules import this one's callers.
+    from .flake import latest_flake_rate
+    from .ladder import coverage_drop
+
+    triggers = []
+    drop = coverage_drop(root, config)
+    if drop is not None and drop["exceeds_tolerance"]:
+        triggers.append({"trigger": "coverage_drop", **drop})
+    flake = latest_flake_rate(root, config)
+    if flake is not None and flake["rate"] > config.flake_rate_threshold:
+        triggers.append({"trigger": "flake_rate_spike", **flake})
+    for trigger in triggers:
+        log.emit("risk_trigger", **trigger, actions=list(ACTIONS))
+    return {"triggers": triggers, "actions": list(ACTIONS) if triggers else []}
