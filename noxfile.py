@@ -5,6 +5,8 @@
     nox -s lint            ruff check + format check
     nox -s bench           run every benchmark in benchmarks/
     nox -s build           build sdists and wheels of every package into dist/
+    nox -s tpr             the tpr foundation cycle on 3.12: baseline, fail-fast, property
+                           pilot, gate, checkpoint (artifacts in .tpr/)
 
 Interpreters are found on PATH or under pyenv (see pipelines/interpreters.py);
 none is ever downloaded. uv is the venv backend when installed, virtualenv
@@ -13,6 +15,7 @@ otherwise.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -41,9 +44,19 @@ nox.options.sessions = ["lint", f"tests-{CURRENT_PYTHON}"]
 os.environ["UV_PYTHON_DOWNLOADS"] = "never"
 
 
+TEST_LOCK = ROOT / "requirements-test.lock"  # the test group, pinned (`invoke lock`)
+# tpr's environment validation: the recorded signature, and the variables it requires.
+SIGNATURE = ROOT / ".tpr" / "env.signature.json"
+TPR_ENV = {"TPR_SEED": "12345", "TPR_FAILFAST_MODE": "off"}
+
+
 def install_packages(session: nox.Session, *groups: str) -> None:
-    """Install the tool groups, then every package built fresh from packages/."""
+    """Install the tool groups (the test group from its lock), then every package built
+    fresh from packages/."""
     for group in groups:
+        if group == "test":
+            session.install("-r", str(TEST_LOCK))
+            continue
         requirements = nox.project.dependency_groups(PYPROJECT, group)
         if requirements:
             session.install(*requirements)
@@ -53,6 +66,16 @@ def install_packages(session: nox.Session, *groups: str) -> None:
         for name in DIST_NAMES:
             refresh += ["--refresh-package", name, "--reinstall-package", name]
     session.install(*refresh, *(str(ROOT / "packages" / name) for name in PACKAGES))
+
+
+def validation_env(version: str) -> dict[str, str]:
+    """tpr validates the environment against the signature recorded on the Python it was
+    recorded with (CI's); the other versions' sessions run without that check."""
+    try:
+        recorded = json.loads(SIGNATURE.read_text())["python"]["minor"]
+    except (OSError, ValueError, KeyError, TypeError):
+        recorded = None
+    return {"TPR_ENV_VALIDATE": "enable" if recorded == version else "skip"}
 
 
 def tests_session(version: str):
@@ -69,9 +92,8 @@ def tests_session(version: str):
 
     def tests(session: nox.Session) -> None:
         install_packages(session, "test")
-        session.run(
-            "python", "-m", "pytest", *session.posargs, env={"QT_QPA_PLATFORM": "offscreen"}
-        )
+        env = {"QT_QPA_PLATFORM": "offscreen", **TPR_ENV, **validation_env(version)}
+        session.run("python", "-m", "pytest", *session.posargs, env=env)
 
     tests.__doc__ = f"Install every package and run the whole suite on Python {version}."
     return nox.session(name=f"tests-{version}", python=str(interpreter))(tests)
@@ -79,6 +101,16 @@ def tests_session(version: str):
 
 for _version in SUPPORTED_PYTHONS:
     tests_session(_version)
+
+
+@nox.session(python=str(find_python("3.12") or "3.12"))
+def tpr(session: nox.Session) -> None:
+    """The tpr foundation cycle: baseline (suite under coverage), fail-fast scenario,
+    property pilot x30, ladder gate, checkpoint. `nox -s tpr -- gate` runs one command."""
+    install_packages(session, "test")
+    command = session.posargs or ["foundation"]
+    env = {"QT_QPA_PLATFORM": "offscreen", **TPR_ENV, "TPR_ENV_VALIDATE": "enable"}
+    session.run("python", "-m", "tpr", *command, env=env)
 
 
 @nox.session

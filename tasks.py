@@ -8,6 +8,7 @@ invoke test                    the whole suite on Python 3.12
 invoke test --python all       ... on every supported Python (3.10-3.13)
 invoke test --pytest "tests/ipc -k roundtrip"
 invoke lint | invoke bench | invoke build
+invoke lock                    re-pin the test tools into requirements-test.lock
 """
 
 from __future__ import annotations
@@ -52,6 +53,16 @@ def test(c, python="3.12", pytest=""):
             code=2,
         )
     nox(c, *(f"tests-{v}" for v in versions), posargs=pytest)
+
+
+@task
+def lock(c):
+    """Re-pin the test tools (pyproject's `test` group) into requirements-test.lock."""
+    c.run(
+        f"{shlex.quote(sys.executable)} -m uv pip compile --universal --python-version 3.10 -q --no-annotate "
+        "--group pyproject.toml:test --custom-compile-command 'invoke lock' "
+        "-o requirements-test.lock"
+    )
 
 
 @task

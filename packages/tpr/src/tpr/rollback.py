@@ -8,6 +8,8 @@ from typing import Any
 
 from .config import TprConfig
 from .events import EventLog
+from .flake import latest_flake_rate
+from .ladder import coverage_drop
 
 ACTIONS = (
     "disable fail-fast (TPR_FAILFAST_MODE=off)",
@@ -17,13 +19,12 @@ ACTIONS = (
 )
 
 
-def evaluate_rollback(root: Path, config: TprConfig, log: EventLog) -> dict[str, Any]:
-    # Imported here: the ladder and flake modules import this one's callers.
-    from .flake import latest_flake_rate
-    from .ladder import coverage_drop
-
+def evaluate_rollback(
+    root: Path, config: TprConfig, log: EventLog, *, coverage: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``coverage``: a comparison already made (by the gate); else the latest artifacts."""
     triggers = []
-    drop = coverage_drop(root, config)
+    drop = coverage if coverage is not None else coverage_drop(root, config)
     if drop is not None and drop["exceeds_tolerance"]:
         triggers.append({"trigger": "coverage_drop", **drop})
     flake = latest_flake_rate(root, config)

@@ -34,6 +34,10 @@ class Reason:
     fix: str
 
     def __str__(self) -> str:
+        if self.code.startswith("SIGNATURE_"):
+            return f"{self.code}: {self.fix}"
+        if self.actual is None:
+            return f"{self.code}: {self.field} is missing ({self.fix})"
         return (
             f"{self.code}: {self.field} is {self.actual!r}, expected {self.expected!r} ({self.fix})"
         )

@@ -16,7 +16,6 @@ import pytest
 
 from .. import FAILFAST_MODES
 from ..artifacts import write_hashed_json
-from ..rollback import evaluate_rollback
 from .context import RunContext, context
 
 SUMMARY_NAME = "failfast.summary.json"
@@ -104,6 +103,8 @@ class FailFastRecorder:
         else:
             summary["emergency"] = True
             summary["profiling_skipped"] = ["durations", "markers"]
+            from ..rollback import evaluate_rollback  # only an emergency needs it
+
             summary["rollback"] = evaluate_rollback(self.run.root, self.run.config, self.run.log)
         path = self.run.artifacts / SUMMARY_NAME
         write_hashed_json(path, summary)

@@ -37,9 +37,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{marker}: a Hypothesis property test of the tpr property pilot"
     )
-    if run.config.seed is not None and hasattr(config.option, "hypothesis_seed"):
-        if config.option.hypothesis_seed is None:
-            config.option.hypothesis_seed = run.config.seed
+    seedable = hasattr(config.option, "hypothesis_seed")  # Hypothesis's plugin is loaded
+    if run.config.seed is not None and seedable and config.option.hypothesis_seed is None:
+        config.option.hypothesis_seed = run.config.seed
     if run.controller and config.getoption("tpr_property_report"):
         config.pluginmanager.register(PropertyReport(run, config), "tpr_property_report")
 
