@@ -51,7 +51,7 @@ def run_suite_under_coverage(
     prefix += ["-m", "pytest"]
     echo(f"tpr baseline: running the suite under coverage: pytest {' '.join(pytest_args)}")
     result = run_pytest(
-        ["-p", "no:cacheprovider", "--tpr-dir", str(artifacts), *pytest_args],
+        ["-p", "no:cacheprovider", f"--tpr-dir={artifacts}", *pytest_args],
         root=root,
         log=log,
         env={"TPR_FAILFAST_MODE": "off", "TPR_ENV_VALIDATE": "skip"},

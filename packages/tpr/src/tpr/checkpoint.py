@@ -263,7 +263,9 @@ def emit_checkpoint(
         "failfast": found["failfast"],
         "property": found["property"],
         "event_coverage": found["audit"].as_dict(),
-        "risks": [dict(zip(("risk", "impact", "likelihood", "mitigation"), r, strict=True)) for r in RISKS],
+        "risks": [
+            dict(zip(("risk", "impact", "likelihood", "mitigation"), r, strict=True)) for r in RISKS
+        ],
         "artifact_hashes": hashes,
     }
     digest = write_hashed_json(artifacts / CHECKPOINT_JSON, data)

@@ -139,7 +139,12 @@ def cmd_property(args: argparse.Namespace) -> int:
     config = _config(args)
     try:
         results = run_property_pilot(
-            args.root, config, _log(args, config), runs=args.runs, tests=args.tests
+            args.root,
+            config,
+            _log(args, config),
+            runs=args.runs,
+            tests=args.tests,
+            warmup=args.warmup,
         )
     except PropertyError as exc:
         raise CommandError(f"tpr property: {exc}") from None
@@ -274,7 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
     failfast.add_argument("--repeats", type=int, default=3, help="runs per mode and scenario")
     failfast.add_argument("--scenarios", type=int, default=5, help="seeded failure positions")
     prop = add("property", cmd_property, "run the property pilot N times; property.results.json")
-    prop.add_argument("--runs", type=int, default=30)
+    prop.add_argument("--runs", type=int, default=30, help="counted runs (default 30)")
+    prop.add_argument("--warmup", type=int, default=1, help="uncounted runs first (default 1)")
     prop.add_argument("tests", nargs="*", help="test paths (default: pytest's testpaths)")
     flake = add("flake", cmd_flake, "rerun tests N times; classify flaky ones; flake.report.json")
     flake.add_argument("--runs", type=int, default=5)
@@ -293,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     foundation.add_argument("--repeats", type=int, default=3)
     foundation.add_argument("--scenarios", type=int, default=5)
     foundation.add_argument("--runs", type=int, default=30)
+    foundation.add_argument("--warmup", type=int, default=1)
     foundation.set_defaults(pytest_args=[], tests=[], coverage_xml=None)
     return parser
 

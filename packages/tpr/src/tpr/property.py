@@ -26,7 +26,10 @@ class PropertyError(RuntimeError):
 def _one_run(
     root: Path, config: TprConfig, log: EventLog, tests: Sequence[str], report: Path
 ) -> tuple[int, dict[str, Any]]:
-    env = {"TPR_ENV_VALIDATE": "skip", "TPR_FAILFAST_MODE": "off"}
+    env = {
+        "TPR_ENV_VALIDATE": "skip",
+        "TPR_FAILFAST_MODE": "off",
+    }
     if config.seed is not None:
         env["TPR_SEED"] = str(config.seed)
     result = run_pytest(
@@ -37,10 +40,8 @@ def _one_run(
             "-p",
             "no:cacheprovider",
             "-q",
-            "--tpr-dir",
-            str(report.parent),
-            "--tpr-property-report",
-            str(report),
+            f"--tpr-dir={report.parent}",  # one argument: pytest must not take it for a path
+            f"--tpr-property-report={report}",
         ],
         root=root,
         log=log,
@@ -106,13 +107,20 @@ def run_property_pilot(
     *,
     runs: int,
     tests: Sequence[str] = (),
+    warmup: int = 1,
     echo: Callable = print,
 ) -> dict[str, Any]:
+    """``warmup`` uncounted runs first: Hypothesis builds caches on a machine's first
+    run (the character tables of text strategies take seconds), which says nothing
+    about the properties' own speed."""
     if runs < 1:
         raise PropertyError(f"--runs {runs}: at least one run")
     log.emit("property_test_start", runs=runs, seed=config.seed, marker=config.property_marker)
     collected: list[dict[str, dict]] = []
     with tempfile.TemporaryDirectory(prefix="tpr-property-") as scratch:
+        for number in range(1, warmup + 1):
+            _one_run(root, config, log, tests, Path(scratch) / f"warmup-{number}.json")
+            echo(f"property warm-up run {number}/{warmup} (not counted)")
         for number in range(1, runs + 1):
             report = Path(scratch) / f"run-{number}.json"
             _, entries = _one_run(root, config, log, tests, report)
@@ -124,7 +132,7 @@ def run_property_pilot(
                 f"{len(failed)} failed, mean {mean:.0f} ms per test"
                 + (f" ({', '.join(failed)})" if failed else "")
             )
-    results = aggregate(collected, config)
+    results = {**aggregate(collected, config), "warmup_runs": warmup}
     write_hashed_json(config.artifacts(root) / RESULTS_NAME, results)
     log.emit(
         "property_test_complete",

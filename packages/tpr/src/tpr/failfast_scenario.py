@@ -1,0 +1,448 @@
+"""The seeded fail-fast scenario of AC-2: soft mode cuts the time to detect a failure by
+at least ``soft_target_pct`` (40 %) against off, hard mode by ``hard_target_pct`` (60 %).
+
+``write_scenario`` generates a small synthetic suite, its own pytest rootdir, whose tests
+sleep seeded-random short durations and exactly one of which fails, at a seeded position.
+``measure`` runs such suites in every mode, interleaved, the way CI runs them.
+
+Detection time is the wall time from launching ``python -m pytest`` until the process
+exits with the failing status: that is when CI learns about the failure. Off runs the
+whole suite, so its detection time is the full run; soft and hard exit after the failing
+test. Every run pays the same interpreter and plugin start-up, and with the failure
+placed uniformly the tests skipped are half the suite on average, so the mean saving is
+about half of the suite's share of a full run (``test_time_skipped_pct`` is that half).
+"""
+
+from __future__ import annotations
+
+import platform
+import random
+import statistics
+import tempfile
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import FAILFAST_MODES
+from .artifacts import ArtifactError, canonical_json, read_json, write_hashed_json, write_text
+from .config import TprConfig
+from .events import LOG_NAME, ROTATE_BYTES, EventLog
+from .plugins.durations import DURATIONS_NAME
+from .plugins.failfast import SUMMARY_NAME
+from .pytest_process import PytestResult, run_pytest
+
+BENCHMARK_NAME = "failfast.benchmark.json"
+MANIFEST_NAME = "scenario.json"
+TESTS_FAILED = 1  # pytest.ExitCode.TESTS_FAILED: the status CI acts on
+# The environment of every scenario run: no environment validation (the scenario is not
+# the repository), and nothing from the caller's PYTEST_ADDOPTS (-x, -n, ...).
+CHILD_ENV = {"TPR_ENV_VALIDATE": "skip", "PYTEST_ADDOPTS": ""}
+METHOD = (
+    "detection time = wall time from launching `python -m pytest` until it exits with the "
+    "failing status (1); modes interleaved per scenario and repeat; scenario i has seed "
+    "seed+i and its failure drawn uniformly in the i-th of `scenarios` equal slices of the "
+    "suite (stratified, so the mean over scenarios estimates the mean over a uniformly "
+    "placed failure); improvement = 1 - mode / off, from means (and from medians)"
+)
+
+
+class ScenarioError(RuntimeError):
+    """A scenario run did not behave as its mode promises; the message names the run."""
+
+
+@dataclass(frozen=True)
+class ScenarioPlan:
+    """One seeded scenario: per-test sleeps (ms) in execution order and the failing test."""
+
+    seed: int
+    durations_ms: tuple[int, ...]
+    failure_at: int  # 0-based index in execution order
+    files: int
+    stratum: tuple[int, int] | None = None
+
+    @property
+    def tests(self) -> int:
+        return len(self.durations_ms)
+
+    def file_bounds(self, part: int) -> tuple[int, int]:
+        return part * self.tests // self.files, (part + 1) * self.tests // self.files
+
+    def file_name(self, part: int) -> str:
+        return f"test_part_{part + 1:02d}.py"
+
+    def node_id(self, index: int) -> str:
+        part = next(p for p in range(self.files) if index < self.file_bounds(p)[1])
+        return f"tests/{self.file_name(part)}::{_test_name(index)}"
+
+    @property
+    def failure_id(self) -> str:
+        return self.node_id(self.failure_at)
+
+    @property
+    def suite_sleep_s(self) -> float:
+        return sum(self.durations_ms) / 1000
+
+    @property
+    def sleep_to_failure_s(self) -> float:
+        """Sleep up to and including the failing test: what soft and hard still run."""
+        return sum(self.durations_ms[: self.failure_at + 1]) / 1000
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "tests": self.tests,
+            "files": self.files,
+            "stratum": list(self.stratum) if self.stratum else None,
+            "failure_at": self.failure_at,
+            "failure_position": f"{self.failure_at + 1} of {self.tests}",
+            "failure_id": self.failure_id,
+            "suite_sleep_s": round(self.suite_sleep_s, 3),
+            "sleep_to_failure_s": round(self.sleep_to_failure_s, 3),
+            "durations_ms": list(self.durations_ms),
+        }
+
+
+def _test_name(index: int) -> str:
+    return f"test_case_{index + 1:03d}"
+
+
+def plan_scenario(
+    seed: int,
+    *,
+    tests: int = 40,
+    files: int = 4,
+    min_ms: int = 5,
+    max_ms: int = 60,
+    stratum: tuple[int, int] | None = None,
+) -> ScenarioPlan:
+    """The scenario of ``seed``. ``stratum=(i, k)`` draws the failure uniformly in the
+    i-th of k equal slices of the suite, else anywhere. Only ``Random.random`` is used,
+    whose sequence Python keeps stable across versions."""
+    if tests < 1 or files < 1:
+        raise ValueError(f"tests={tests}, files={files}: a scenario needs at least one of each")
+    if not 0 <= min_ms <= max_ms:
+        raise ValueError(f"min_ms={min_ms}, max_ms={max_ms}: need 0 <= min_ms <= max_ms")
+    rng = random.Random(seed)
+    durations = tuple(round(min_ms + rng.random() * (max_ms - min_ms)) for _ in range(tests))
+    draw = rng.random()
+    if stratum is None:
+        failure_at = int(draw * tests)
+    else:
+        index, count = stratum
+        if not 0 <= index < count <= tests:
+            raise ValueError(f"stratum={stratum}: need 0 <= i < k <= tests ({tests})")
+        low, high = index * tests // count, (index + 1) * tests // count
+        failure_at = low + int(draw * (high - low))
+    return ScenarioPlan(seed, durations, failure_at, min(files, tests), stratum)
+
+
+def _test_source(plan: ScenarioPlan, index: int) -> str:
+    lines = [f"def {_test_name(index)}():", f"    time.sleep({plan.durations_ms[index] / 1000})"]
+    if index == plan.failure_at:
+        lines += [
+            "    total = sum(range(4))",
+            f'    assert total == 7, "injected failure: scenario seed {plan.seed}, '
+            f'test {index + 1} of {plan.tests}"',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def scenario_files(plan: ScenarioPlan) -> dict[str, str]:
+    """Relative path -> text of every file of the scenario."""
+    header = f"Fail-fast scenario, seed {plan.seed} (generated by tpr.failfast_scenario)"
+    out = {
+        "pyproject.toml": (
+            f"# {header}: {plan.tests} tests, one injected failure\n"
+            f"# (test {plan.failure_at + 1}, {plan.failure_id}). Its own pytest rootdir.\n"
+            "[tool.pytest.ini_options]\n"
+            'testpaths = ["tests"]\n'
+        ),
+        MANIFEST_NAME: canonical_json(plan.as_dict()),
+    }
+    for part in range(plan.files):
+        low, high = plan.file_bounds(part)
+        body = "\n\n".join(_test_source(plan, index) for index in range(low, high))
+        out[f"tests/{plan.file_name(part)}"] = (
+            f'"""{header}: part {part + 1} of {plan.files}."""\n\nimport time\n\n\n{body}'
+        )
+    return out
+
+
+def write_scenario(
+    directory: Path,
+    seed: int,
+    *,
+    tests: int = 40,
+    files: int = 4,
+    min_ms: int = 5,
+    max_ms: int = 60,
+    stratum: tuple[int, int] | None = None,
+) -> Path:
+    """Write the scenario of ``seed`` into ``directory`` (test files of an earlier
+    scenario there are removed); the same arguments give byte-identical files."""
+    plan = plan_scenario(
+        seed, tests=tests, files=files, min_ms=min_ms, max_ms=max_ms, stratum=stratum
+    )
+    directory = Path(directory)
+    for stale in (directory / "tests").glob("test_part_*.py"):
+        stale.unlink()
+    for relative, text in scenario_files(plan).items():
+        write_text(directory / relative, text)
+    return directory
+
+
+def _relay_events(source: Path, log: EventLog | None) -> int:
+    """Append a run's events (already carrying the shared run id) to the real log."""
+    if log is None or not log.enabled or not source.is_file():
+        return 0
+    lines = [line for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if lines:
+        log.path.parent.mkdir(parents=True, exist_ok=True)
+        if log.path.exists() and log.path.stat().st_size > ROTATE_BYTES:
+            log.path.replace(log.path.with_name(log.path.name + ".1"))
+        with log.path.open("a", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+    return len(lines)
+
+
+def _tail(result: PytestResult, lines: int = 25) -> str:
+    return "\n".join(result.output.rstrip().splitlines()[-lines:])
+
+
+def _check_run(
+    plan: ScenarioPlan, mode: str, result: PytestResult, artifacts: Path, what: str
+) -> dict[str, Any]:
+    """What the run did, after checking it did what its mode promises."""
+
+    def fail(problem: str) -> ScenarioError:
+        return ScenarioError(f"{what}: {problem}\n{_tail(result)}")
+
+    if result.exit_code != TESTS_FAILED:
+        raise fail(f"pytest exited with {result.exit_code}, expected {TESTS_FAILED}")
+    summary_path = artifacts / SUMMARY_NAME
+    fix = "the tpr fail-fast plugin did not write it"
+    if mode == "off":
+        if summary_path.exists():
+            raise fail(f"off mode wrote {SUMMARY_NAME}")
+        try:
+            durations = read_json(artifacts / DURATIONS_NAME, what="durations", fix=fix)
+        except ArtifactError as exc:
+            raise fail(str(exc)) from None
+        if durations["tests"] != plan.tests:
+            raise fail(f"off mode ran {durations['tests']} of {plan.tests} tests")
+        return {"tests_run": durations["tests"], "time_to_detection_s": None}
+    try:
+        summary = read_json(summary_path, what="the fail-fast summary", fix=fix)
+    except ArtifactError as exc:
+        raise fail(str(exc)) from None
+    if summary.get("mode") != mode or summary.get("first_failure") != plan.failure_id:
+        raise fail(
+            f"summary says mode {summary.get('mode')!r}, first failure "
+            f"{summary.get('first_failure')!r}; expected {mode!r}, {plan.failure_id!r}"
+        )
+    if summary.get("tests_run") != plan.failure_at + 1:
+        raise fail(f"{mode} mode ran {summary.get('tests_run')} tests, not {plan.failure_at + 1}")
+    return {
+        "tests_run": summary["tests_run"],
+        "time_to_detection_s": summary["time_to_detection_s"],
+    }
+
+
+def _stats(values: Sequence[float]) -> dict[str, Any]:
+    return {
+        "mean_s": round(statistics.fmean(values), 6),
+        "median_s": round(statistics.median(values), 6),
+        "min_s": round(min(values), 6),
+        "max_s": round(max(values), 6),
+        "samples_s": [round(v, 6) for v in values],
+    }
+
+
+def _improvement(value: float, baseline: float) -> float:
+    return round(100 * (1 - value / baseline), 2)
+
+
+def measure(
+    seed: int,
+    *,
+    modes: Sequence[str] = FAILFAST_MODES,
+    repeats: int = 3,
+    scenarios: int = 5,
+    tests: int = 40,
+    files: int = 4,
+    min_ms: int = 5,
+    max_ms: int = 60,
+    config: TprConfig | None = None,
+    log: EventLog | None = None,
+    workdir: Path | None = None,
+    echo: Callable[[str], Any] | None = print,
+) -> dict[str, Any]:
+    """Detection time per mode over ``scenarios`` seeded failure positions, each mode run
+    ``repeats`` times per scenario, the modes interleaved (off, soft, hard, off, ...).
+
+    Each run is ``python -m pytest -q -p no:cacheprovider --failfast-mode MODE --tpr-dir
+    DIR`` with a fresh DIR under ``workdir`` (a temporary directory when None), so the
+    scenario's durations and histories never mix with the caller's artifacts. With
+    ``log`` the runs share its run id (TPR_RUN_ID) and their events (failfast_mode_applied,
+    early_exit_detected, ...) are appended to it after each run. Raises ScenarioError
+    when a run does not behave as its mode promises."""
+    modes = tuple(modes)
+    unknown = [mode for mode in modes if mode not in FAILFAST_MODES]
+    if unknown or "off" not in modes or len(set(modes)) != len(modes):
+        raise ValueError(f"modes={modes}: distinct modes of {FAILFAST_MODES}, including off")
+    if repeats < 1 or scenarios < 1:
+        raise ValueError(f"repeats={repeats}, scenarios={scenarios}: need at least 1 of each")
+    if scenarios > tests:
+        raise ValueError(f"scenarios={scenarios} > tests={tests}: one failure slice per test")
+    config = config or TprConfig()
+    say = echo or (lambda line: None)
+    plans = [
+        plan_scenario(
+            seed + i,
+            tests=tests,
+            files=files,
+            min_ms=min_ms,
+            max_ms=max_ms,
+            stratum=(i, scenarios),
+        )
+        for i in range(scenarios)
+    ]
+    samples: dict[str, list[float]] = {mode: [] for mode in modes}
+    in_process: dict[str, list[float]] = {mode: [] for mode in modes}
+    per_scenario: list[dict[str, list[float]]] = [{mode: [] for mode in modes} for _ in plans]
+    runs: list[dict[str, Any]] = []
+    with ExitStack() as stack:
+        if workdir is None:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tpr-ff-")))
+        workdir = Path(workdir)
+        runner = log or EventLog(workdir / LOG_NAME, enabled=False)  # its run id only
+        directories = []
+        for i, plan in enumerate(plans):
+            directory = write_scenario(
+                workdir / f"scenario-{i + 1}",
+                plan.seed,
+                tests=tests,
+                files=files,
+                min_ms=min_ms,
+                max_ms=max_ms,
+                stratum=plan.stratum,
+            )
+            directories.append(directory)
+            # Warm-up, not counted: compiles the test files and warms the disk cache.
+            run_pytest(
+                ["-q", "-p", "no:cacheprovider", "--collect-only"]
+                + ["--tpr-dir", str(workdir / "warmup")],
+                root=directory,
+                log=EventLog(workdir / "warmup" / LOG_NAME, enabled=False),
+                env=CHILD_ENV,
+            )
+        total = repeats * len(plans) * len(modes)
+        number = 0
+        for repeat in range(repeats):
+            for i, (plan, directory) in enumerate(zip(plans, directories)):
+                for mode in modes:
+                    number += 1
+                    artifacts = workdir / "runs" / f"{number:03d}-scenario{i + 1}-{mode}"
+                    args = ["-q", "-p", "no:cacheprovider", "--failfast-mode", mode]
+                    args += ["--tpr-dir", str(artifacts)]
+                    result = run_pytest(args, root=directory, log=runner, env=CHILD_ENV)
+                    what = f"scenario {i + 1} (seed {plan.seed}), {mode} mode, run {number}"
+                    checked = _check_run(plan, mode, result, artifacts, what)
+                    _relay_events(artifacts / LOG_NAME, log)
+                    samples[mode].append(result.wall_s)
+                    per_scenario[i][mode].append(result.wall_s)
+                    if checked["time_to_detection_s"] is not None:
+                        in_process[mode].append(checked["time_to_detection_s"])
+                    runs.append(
+                        {
+                            "run": number,
+                            "repeat": repeat + 1,
+                            "scenario": i + 1,
+                            "mode": mode,
+                            "wall_s": round(result.wall_s, 6),
+                            "exit_code": result.exit_code,
+                            **checked,
+                        }
+                    )
+                    detected = checked["time_to_detection_s"]
+                    say(
+                        f"[{number}/{total}] scenario {i + 1} (fails at test "
+                        f"{plan.failure_at + 1}/{plan.tests}) {mode:>4}: "
+                        f"{result.wall_s:.3f} s to exit {result.exit_code}, "
+                        f"{checked['tests_run']} tests run"
+                        + (
+                            f", in-process detection {detected:.3f} s"
+                            if detected is not None
+                            else ""
+                        )
+                    )
+    off = _stats(samples["off"])
+    targets = {"soft": config.soft_target_pct, "hard": config.hard_target_pct}
+    by_mode: dict[str, dict[str, Any]] = {}
+    for mode in modes:
+        entry = _stats(samples[mode])
+        if in_process[mode]:
+            entry["in_process_detection"] = _stats(in_process[mode])
+        if mode != "off":
+            entry["ratio_vs_off"] = round(entry["mean_s"] / off["mean_s"], 4)
+            entry["improvement_pct"] = _improvement(entry["mean_s"], off["mean_s"])
+            entry["improvement_pct_median"] = _improvement(entry["median_s"], off["median_s"])
+            entry["target_pct"] = targets[mode]
+            entry["met"] = entry["improvement_pct"] >= targets[mode]
+        by_mode[mode] = entry
+    skipped = [1 - plan.sleep_to_failure_s / plan.suite_sleep_s for plan in plans]
+    return {
+        "seed": seed,
+        "tests": tests,
+        "repeats": repeats,
+        "method": METHOD,
+        "python": platform.python_version(),
+        "scenarios": [
+            {
+                **plan.as_dict(),
+                "mean_s": {m: round(statistics.fmean(v), 6) for m, v in per.items()},
+            }
+            for plan, per in zip(plans, per_scenario)
+        ],
+        "test_time_skipped_pct": round(100 * statistics.fmean(skipped), 2),
+        "modes": by_mode,
+        "ok": all(entry.get("met", True) for entry in by_mode.values()),
+        "runs": runs,
+    }
+
+
+def write_failfast_results(
+    root: Path, config: TprConfig, log: EventLog, results: dict[str, Any]
+) -> dict[str, Any]:
+    """``<artifacts>/failfast.benchmark.json`` with its SHA-256 embedded; returns the
+    document as written."""
+    document = {**results, "run_id": log.run_id}
+    digest = write_hashed_json(config.artifacts(root) / BENCHMARK_NAME, document)
+    return {**document, "sha256": digest}
+
+
+def format_failfast(results: dict[str, Any]) -> str:
+    """A short table: mean and median detection time per mode against off, and targets."""
+    modes = results["modes"]
+    lines = [
+        f"fail-fast detection time: seed {results['seed']}, {len(results['scenarios'])} "
+        f"scenarios x {results['repeats']} repeats, {results['tests']} tests each "
+        f"(tests skipped after the failure: {results['test_time_skipped_pct']:.0f}% of "
+        "test time)",
+        f"{'mode':<5} {'mean s':>7} {'median s':>9} {'improvement':>12} {'(median)':>9} "
+        f"{'target':>7}  met",
+    ]
+    for mode, entry in modes.items():
+        if mode == "off":
+            extra = f"{'-':>12} {'-':>9} {'-':>7}  -"
+        else:
+            extra = (
+                f"{entry['improvement_pct']:>11.1f}% {entry['improvement_pct_median']:>8.1f}% "
+                f"{entry['target_pct']:>6.0f}%  {'yes' if entry['met'] else 'NO'}"
+            )
+        lines.append(f"{mode:<5} {entry['mean_s']:>7.3f} {entry['median_s']:>9.3f} {extra}")
+    verdict = "all targets met" if results["ok"] else "target missed"
+    lines.append(f"AC-2: {verdict}")
+    return "\n".join(lines)
