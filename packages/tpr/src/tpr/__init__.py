@@ -5,6 +5,6 @@ command: environment validation, baseline metrics, fail-fast modes, property
 pilot, flake reruns, coverage ladder gate, foundation checkpoint, event log.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.1.0"
 
 FAILFAST_MODES = ("off", "soft", "hard")

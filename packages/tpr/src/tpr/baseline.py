@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import platform
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,58 +17,36 @@ from .config import TprConfig
 from .events import EventLog
 from .flake import load_histories, write_flake_report
 from .ladder import COVERAGE_XML, LADDER_NAME, build_ladder, read_coverage_xml, write_ladder
+from .measured_run import CoverageRunError, run_under_coverage
 from .plugins.durations import DURATIONS_NAME
 from .plugins.markers import MARKERS_NAME
-from .pytest_process import run_pytest
 from .signature import SIGNATURE_NAME, current_signature
 
 METRICS_NAME = "baseline.metrics.json"
-COVERAGE_DATA = ".coverage"
 
 
 class BaselineError(RuntimeError):
     """The baseline run could not produce its metrics; names the step and the fix."""
 
 
-def _coverage(args: Sequence[str], root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "coverage", *args], cwd=root, capture_output=True, text=True
-    )
-
-
 def run_suite_under_coverage(
     root: Path, config: TprConfig, log: EventLog, pytest_args: Sequence[str], *, echo: Callable
 ) -> tuple[int, float]:
-    artifacts = config.artifacts(root)
-    data_file = artifacts / COVERAGE_DATA
-    for stale in artifacts.glob(COVERAGE_DATA + "*"):
-        stale.unlink()
-    prefix = ["-m", "coverage", "run", "--branch", "--parallel-mode", f"--data-file={data_file}"]
-    if config.coverage_source:
-        prefix.append("--source=" + ",".join(config.coverage_source))
-    prefix += ["-m", "pytest"]
     echo(f"tpr baseline: running the suite under coverage: pytest {' '.join(pytest_args)}")
-    result = run_pytest(
-        ["-p", "no:cacheprovider", f"--tpr-dir={artifacts}", *pytest_args],
-        root=root,
-        log=log,
-        env={"TPR_FAILFAST_MODE": "off", "TPR_ENV_VALIDATE": "skip"},
-        capture=False,
-        prefix=prefix,
-    )
+    try:
+        result = run_under_coverage(
+            root,
+            config,
+            log,
+            ["-p", "no:cacheprovider", *pytest_args],
+            env={"TPR_FAILFAST_MODE": "off", "TPR_ENV_VALIDATE": "skip"},
+        )
+    except CoverageRunError as exc:
+        raise BaselineError(str(exc)) from None
     if result.exit_code in (2, 3, 4, 5):
         raise BaselineError(
             f"pytest ended with exit code {result.exit_code} (interrupted, internal error, "
             "usage error or no tests): the baseline needs a complete run; fix the run above"
-        )
-    combine = _coverage(["combine", f"--data-file={data_file}"], root)
-    if combine.returncode != 0 and "No data to combine" not in combine.stdout + combine.stderr:
-        raise BaselineError(f"coverage combine failed: {combine.stderr.strip()}")
-    xml = _coverage(["xml", f"--data-file={data_file}", "-o", str(artifacts / COVERAGE_XML)], root)
-    if xml.returncode != 0:
-        raise BaselineError(
-            f"coverage xml failed: {(xml.stderr or xml.stdout).strip()}; was any code measured? "
-            "Set [tool.coverage.run] source_pkgs or [tool.tpr] coverage_source"
         )
     return result.exit_code, result.wall_s
 

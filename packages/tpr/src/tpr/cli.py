@@ -19,6 +19,7 @@ from . import FAILFAST_MODES, __version__
 from .artifacts import ArtifactError, canonical_json, write_json
 from .config import ConfigError, TprConfig, load_config
 from .events import LOG_NAME, EventLog, EventsLogError, Redactor, audit, read_events
+from .pytest_process import run_pytest
 from .signature import SIGNATURE_NAME, SignatureError, current_signature
 from .validate import ValidationResult, explain, run_validation
 
@@ -83,14 +84,22 @@ def cmd_signature(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import subprocess
+    from .measured_run import CoverageRunError, run_measured
 
     config = _config(args)
-    command = [sys.executable, "-m", "pytest", "--tpr-validate", *args.pytest_args]
-    if args.failfast_mode:
-        command += ["--failfast-mode", args.failfast_mode]
-    del config  # loaded to refuse a bad configuration before starting pytest
-    return subprocess.call(command, cwd=args.root)
+    log = _log(args, config)
+    if not args.coverage:
+        args.pytest_args = [
+            "--tpr-validate",
+            "--failfast-mode",
+            config.failfast_mode,
+            *args.pytest_args,
+        ]
+        return run_pytest(args.pytest_args, root=args.root, log=log, capture=False).exit_code
+    try:
+        return run_measured(args.root, config, log, args.pytest_args).exit_code
+    except CoverageRunError as exc:
+        raise CommandError(f"tpr run: {exc}", EXIT_FAILED) from None
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
@@ -268,15 +277,21 @@ def build_parser() -> argparse.ArgumentParser:
         "signature", cmd_signature, "print the environment signature (--record: save it)"
     )
     signature.add_argument("--record", action="store_true", help="write .tpr/env.signature.json")
-    run = add("run", cmd_run, "validate, then run pytest with the tpr plugins (args go to pytest)")
+    run = add(
+        "run",
+        cmd_run,
+        "validate, then run pytest with the tpr plugins (args go to pytest); --coverage: "
+        "CI's measured run (coverage.xml; hard fail-fast mode skips the measuring)",
+    )
     run.add_argument("--failfast-mode", choices=FAILFAST_MODES, default=None)
+    run.add_argument("--coverage", action="store_true", help="measure line + branch coverage")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="arguments for pytest")
     baseline = add(
         "baseline", cmd_baseline, "run the suite once under coverage; write the baseline"
     )
     baseline.add_argument("pytest_args", nargs=argparse.REMAINDER, help="arguments for pytest")
     failfast = add("failfast", cmd_failfast, "measure detection time per fail-fast mode (AC-2)")
-    failfast.add_argument("--repeats", type=int, default=3, help="runs per mode and scenario")
+    failfast.add_argument("--repeats", type=int, default=1, help="runs per mode and scenario")
     failfast.add_argument("--scenarios", type=int, default=5, help="seeded failure positions")
     prop = add("property", cmd_property, "run the property pilot N times; property.results.json")
     prop.add_argument("--runs", type=int, default=30, help="counted runs (default 30)")
@@ -296,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--run", default=None, help="only this run id")
     events.add_argument("--tail", type=int, default=0, help="only the last N events")
     foundation = add("foundation", cmd_foundation, "baseline, failfast, property, gate, checkpoint")
-    foundation.add_argument("--repeats", type=int, default=3)
+    foundation.add_argument("--repeats", type=int, default=1)
     foundation.add_argument("--scenarios", type=int, default=5)
     foundation.add_argument("--runs", type=int, default=30)
     foundation.add_argument("--warmup", type=int, default=1)

@@ -1,16 +1,21 @@
 """The seeded fail-fast scenario of AC-2: soft mode cuts the time to detect a failure by
 at least ``soft_target_pct`` (40 %) against off, hard mode by ``hard_target_pct`` (60 %).
 
-``write_scenario`` generates a small synthetic suite, its own pytest rootdir, whose tests
-sleep seeded-random short durations and exactly one of which fails, at a seeded position.
-``measure`` runs such suites in every mode, interleaved, the way CI runs them.
+``write_scenario`` generates a synthetic suite, its own pytest rootdir, whose tests do
+seeded-random amounts of pure-Python work and exactly one of which fails, at a seeded
+position. ``measure`` runs such suites in every mode, interleaved, the way CI runs them:
+``tpr run --coverage --failfast-mode MODE``, the validated run under coverage that ends
+in ``coverage.xml``.
 
-Detection time is the wall time from launching ``python -m pytest`` until the process
-exits with the failing status: that is when CI learns about the failure. Off runs the
-whole suite, so its detection time is the full run; soft and hard exit after the failing
-test. Every run pays the same interpreter and plugin start-up, and with the failure
-placed uniformly the tests skipped are half the suite on average, so the mean saving is
-about half of the suite's share of a full run (``test_time_skipped_pct`` is that half).
+Detection time is the wall time from launching that command until it exits with the
+failing status: that is when CI learns about the failure. Off runs the whole suite under
+coverage and reports it; soft stops after the failing test and still reports the partial
+coverage; hard stops there too and, as the plan's fast exit, measures nothing (no
+coverage, no durations). With the failure placed uniformly about half of the suite's
+work is skipped on average (``test_time_skipped_pct``); start-up is paid by every mode,
+so the savings grow with the suite. The default suite does about 8 s of work (before
+coverage's slowdown); this repository's own suite does about 240 s against the same
+start-up, so the scenario understates what the modes save on it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from . import FAILFAST_MODES
 from .artifacts import ArtifactError, canonical_json, read_json, write_hashed_json, write_text
 from .config import TprConfig
 from .events import LOG_NAME, ROTATE_BYTES, EventLog
+from .ladder import COVERAGE_XML
 from .plugins.durations import DURATIONS_NAME
 from .plugins.failfast import SUMMARY_NAME
 from .pytest_process import PytestResult, run_pytest
@@ -39,9 +45,10 @@ TESTS_FAILED = 1  # pytest.ExitCode.TESTS_FAILED: the status CI acts on
 # The environment of every scenario run: no environment validation (the scenario is not
 # the repository), and nothing from the caller's PYTEST_ADDOPTS (-x, -n, ...).
 CHILD_ENV = {"TPR_ENV_VALIDATE": "skip", "PYTEST_ADDOPTS": ""}
+ITERATIONS_PER_MS = 12_000  # of the work loop: about a millisecond of CPython 3.11 here
 METHOD = (
-    "detection time = wall time from launching `python -m pytest` until it exits with the "
-    "failing status (1); modes interleaved per scenario and repeat; scenario i has seed "
+    "detection time = wall time from launching `python -m tpr run --coverage --failfast-mode "
+    "MODE` until it exits with the failing status (1); modes interleaved per scenario and repeat; scenario i has seed "
     "seed+i and its failure drawn uniformly in the i-th of `scenarios` equal slices of the "
     "suite (stratified, so the mean over scenarios estimates the mean over a uniformly "
     "placed failure); improvement = 1 - mode / off, from means (and from medians)"
@@ -54,7 +61,8 @@ class ScenarioError(RuntimeError):
 
 @dataclass(frozen=True)
 class ScenarioPlan:
-    """One seeded scenario: per-test sleeps (ms) in execution order and the failing test."""
+    """One seeded scenario: per-test work (nominal ms) in execution order, and the
+    failing test."""
 
     seed: int
     durations_ms: tuple[int, ...]
@@ -81,12 +89,12 @@ class ScenarioPlan:
         return self.node_id(self.failure_at)
 
     @property
-    def suite_sleep_s(self) -> float:
+    def suite_work_s(self) -> float:
         return sum(self.durations_ms) / 1000
 
     @property
-    def sleep_to_failure_s(self) -> float:
-        """Sleep up to and including the failing test: what soft and hard still run."""
+    def work_to_failure_s(self) -> float:
+        """Work up to and including the failing test: what soft and hard still run."""
         return sum(self.durations_ms[: self.failure_at + 1]) / 1000
 
     def as_dict(self) -> dict[str, Any]:
@@ -98,8 +106,8 @@ class ScenarioPlan:
             "failure_at": self.failure_at,
             "failure_position": f"{self.failure_at + 1} of {self.tests}",
             "failure_id": self.failure_id,
-            "suite_sleep_s": round(self.suite_sleep_s, 3),
-            "sleep_to_failure_s": round(self.sleep_to_failure_s, 3),
+            "suite_work_s": round(self.suite_work_s, 3),
+            "work_to_failure_s": round(self.work_to_failure_s, 3),
             "durations_ms": list(self.durations_ms),
         }
 
@@ -113,8 +121,8 @@ def plan_scenario(
     *,
     tests: int = 40,
     files: int = 4,
-    min_ms: int = 5,
-    max_ms: int = 60,
+    min_ms: int = 50,
+    max_ms: int = 350,
     stratum: tuple[int, int] | None = None,
 ) -> ScenarioPlan:
     """The scenario of ``seed``. ``stratum=(i, k)`` draws the failure uniformly in the
@@ -139,7 +147,8 @@ def plan_scenario(
 
 
 def _test_source(plan: ScenarioPlan, index: int) -> str:
-    lines = [f"def {_test_name(index)}():", f"    time.sleep({plan.durations_ms[index] / 1000})"]
+    iterations = plan.durations_ms[index] * ITERATIONS_PER_MS
+    lines = [f"def {_test_name(index)}():", f"    work({iterations})"]
     if index == plan.failure_at:
         lines += [
             "    total = sum(range(4))",
@@ -147,6 +156,15 @@ def _test_source(plan: ScenarioPlan, index: int) -> str:
             f'test {index + 1} of {plan.tests}"',
         ]
     return "\n".join(lines) + "\n"
+
+
+WORK = """def work(iterations):
+    \"\"\"A first-order filter over a sawtooth: pure Python, as coverage sees DSP code.\"\"\"
+    level = 0.0
+    for i in range(iterations):
+        level = 0.9 * level + 0.1 * (i % 7)
+    return level
+"""
 
 
 def scenario_files(plan: ScenarioPlan) -> dict[str, str]:
@@ -165,7 +183,7 @@ def scenario_files(plan: ScenarioPlan) -> dict[str, str]:
         low, high = plan.file_bounds(part)
         body = "\n\n".join(_test_source(plan, index) for index in range(low, high))
         out[f"tests/{plan.file_name(part)}"] = (
-            f'"""{header}: part {part + 1} of {plan.files}."""\n\nimport time\n\n\n{body}'
+            f'"""{header}: part {part + 1} of {plan.files}."""\n\n\n{WORK}\n\n{body}'
         )
     return out
 
@@ -176,8 +194,8 @@ def write_scenario(
     *,
     tests: int = 40,
     files: int = 4,
-    min_ms: int = 5,
-    max_ms: int = 60,
+    min_ms: int = 50,
+    max_ms: int = 350,
     stratum: tuple[int, int] | None = None,
 ) -> Path:
     """Write the scenario of ``seed`` into ``directory`` (test files of an earlier
@@ -221,6 +239,9 @@ def _check_run(
 
     if result.exit_code != TESTS_FAILED:
         raise fail(f"pytest exited with {result.exit_code}, expected {TESTS_FAILED}")
+    measured = (artifacts / COVERAGE_XML).is_file()
+    if measured != (mode != "hard"):
+        raise fail(f"{mode} mode {'wrote' if measured else 'did not write'} {COVERAGE_XML}")
     summary_path = artifacts / SUMMARY_NAME
     fix = "the tpr fail-fast plugin did not write it"
     if mode == "off":
@@ -272,8 +293,8 @@ def measure(
     scenarios: int = 5,
     tests: int = 40,
     files: int = 4,
-    min_ms: int = 5,
-    max_ms: int = 60,
+    min_ms: int = 50,
+    max_ms: int = 350,
     config: TprConfig | None = None,
     log: EventLog | None = None,
     workdir: Path | None = None,
@@ -282,8 +303,8 @@ def measure(
     """Detection time per mode over ``scenarios`` seeded failure positions, each mode run
     ``repeats`` times per scenario, the modes interleaved (off, soft, hard, off, ...).
 
-    Each run is ``python -m pytest -q -p no:cacheprovider --failfast-mode MODE --tpr-dir
-    DIR`` with a fresh DIR under ``workdir`` (a temporary directory when None), so the
+    Each run is ``python -m tpr run --coverage --failfast-mode MODE -- -q`` with a fresh
+    artifact directory (TPR_ARTIFACT_DIR) under ``workdir`` (a temporary directory when None), so the
     scenario's durations and histories never mix with the caller's artifacts. With
     ``log`` the runs share its run id (TPR_RUN_ID) and their events (failfast_mode_applied,
     early_exit_detected, ...) are appended to it after each run. Raises ScenarioError
@@ -331,23 +352,29 @@ def measure(
             )
             directories.append(directory)
             # Warm-up, not counted: compiles the test files and warms the disk cache.
+            warmup = workdir / "warmup"
             run_pytest(
-                ["-q", "-p", "no:cacheprovider", "--collect-only"]
-                + ["--tpr-dir", str(workdir / "warmup")],
+                ["-q", "-p", "no:cacheprovider", "--collect-only", f"--tpr-dir={warmup}"],
                 root=directory,
-                log=EventLog(workdir / "warmup" / LOG_NAME, enabled=False),
+                log=EventLog(warmup / LOG_NAME, enabled=False),
                 env=CHILD_ENV,
             )
         total = repeats * len(plans) * len(modes)
         number = 0
         for repeat in range(repeats):
-            for i, (plan, directory) in enumerate(zip(plans, directories)):
+            for i, (plan, directory) in enumerate(zip(plans, directories, strict=True)):
                 for mode in modes:
                     number += 1
                     artifacts = workdir / "runs" / f"{number:03d}-scenario{i + 1}-{mode}"
-                    args = ["-q", "-p", "no:cacheprovider", "--failfast-mode", mode]
-                    args += ["--tpr-dir", str(artifacts)]
-                    result = run_pytest(args, root=directory, log=runner, env=CHILD_ENV)
+                    command = ["-m", "tpr", "--root", str(directory), "run", "--coverage"]
+                    command += ["--failfast-mode", mode, "--", "-q", "-p", "no:cacheprovider"]
+                    result = run_pytest(
+                        [],
+                        root=directory,
+                        log=runner,
+                        env={**CHILD_ENV, "TPR_ARTIFACT_DIR": str(artifacts)},
+                        prefix=command,
+                    )
                     what = f"scenario {i + 1} (seed {plan.seed}), {mode} mode, run {number}"
                     checked = _check_run(plan, mode, result, artifacts, what)
                     _relay_events(artifacts / LOG_NAME, log)
@@ -392,7 +419,7 @@ def measure(
             entry["target_pct"] = targets[mode]
             entry["met"] = entry["improvement_pct"] >= targets[mode]
         by_mode[mode] = entry
-    skipped = [1 - plan.sleep_to_failure_s / plan.suite_sleep_s for plan in plans]
+    skipped = [1 - plan.work_to_failure_s / plan.suite_work_s for plan in plans]
     return {
         "seed": seed,
         "tests": tests,
@@ -404,7 +431,7 @@ def measure(
                 **plan.as_dict(),
                 "mean_s": {m: round(statistics.fmean(v), 6) for m, v in per.items()},
             }
-            for plan, per in zip(plans, per_scenario)
+            for plan, per in zip(plans, per_scenario, strict=True)
         ],
         "test_time_skipped_pct": round(100 * statistics.fmean(skipped), 2),
         "modes": by_mode,
