@@ -59,8 +59,8 @@ def test(c, python="3.12", pytest=""):
 def lock(c):
     """Re-pin the test tools (pyproject's `test` group) into requirements-test.lock."""
     c.run(
-        f"{shlex.quote(sys.executable)} -m uv pip compile --universal --python-version 3.10 -q --no-annotate "
-        "--group pyproject.toml:test --custom-compile-command 'invoke lock' "
+        f"{shlex.quote(sys.executable)} -m uv pip compile --universal --python-version 3.10 "
+        "-q --no-annotate --group pyproject.toml:test --custom-compile-command 'invoke lock' "
         "-o requirements-test.lock"
     )
 

@@ -1,12 +1,13 @@
-"""Fail-fast detection (AC-2): time until pytest exits failing, per fail-fast mode.
+"""Fail-fast detection (AC-2): time until CI's run exits failing, per fail-fast mode.
 
-A seeded synthetic suite (tpr.failfast_scenario: 40 tests doing 50-350 ms of pure-Python work, exactly
-one injected failure; scenario i has seed+i and its failure in the i-th of --scenarios
-equal slices of the suite) runs in off, soft and hard mode, interleaved. Detection time
-is the wall time from launching ``python -m pytest`` until it exits with status 1; off
-runs everything, so off, the baseline measured in the same run, is the full run.
-Targets: soft at least 40 % faster than off on average, hard at least 60 %
-(TPR_MAX_FAIL_FAST_IMPROVEMENT_TARGET, TPR_HARD_FAIL_FAST_IMPROVEMENT_TARGET).
+A seeded synthetic suite (tpr.failfast_scenario: 40 tests doing 50-350 ms of pure-Python
+work, exactly one injected failure; scenario i has seed+i and its failure in the i-th of
+--scenarios equal slices of the suite) runs in off, soft and hard mode, interleaved.
+Detection time is the wall time from launching ``tpr run --coverage`` (CI's measured
+run) until it exits with status 1; off runs everything, so off, the baseline measured in
+the same run, is the full run. Targets: soft at least 40 % faster than off on average,
+hard at least 60 % (TPR_MAX_FAIL_FAST_IMPROVEMENT_TARGET,
+TPR_HARD_FAIL_FAST_IMPROVEMENT_TARGET).
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ def test_unknown_pyproject_key_is_named(tmp_path):
 
 def test_broken_pyproject_is_named(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.tpr\n")
-    with pytest.raises(ConfigError, match="pyproject.toml: cannot read"):
+    with pytest.raises(ConfigError, match=r"pyproject\.toml: cannot read"):
         load_config(tmp_path, environ={})
 
 

@@ -91,7 +91,7 @@ def test_a_line_without_an_event_is_named(tmp_path):
 
 def test_audit_reports_missing_lifecycle_events():
     seen = [{"event": name} for name in LIFECYCLE_EVENTS if name != "flake_scan_complete"]
-    result = audit(seen + [{"event": "test_run_start"}])
+    result = audit([*seen, {"event": "test_run_start"}])
     assert result.missing == ("flake_scan_complete",)
     assert not result.ok
     assert result.unknown == ("test_run_start",)

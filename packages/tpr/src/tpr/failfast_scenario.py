@@ -48,9 +48,9 @@ CHILD_ENV = {"TPR_ENV_VALIDATE": "skip", "PYTEST_ADDOPTS": ""}
 ITERATIONS_PER_MS = 12_000  # of the work loop: about a millisecond of CPython 3.11 here
 METHOD = (
     "detection time = wall time from launching `python -m tpr run --coverage --failfast-mode "
-    "MODE` until it exits with the failing status (1); modes interleaved per scenario and repeat; scenario i has seed "
-    "seed+i and its failure drawn uniformly in the i-th of `scenarios` equal slices of the "
-    "suite (stratified, so the mean over scenarios estimates the mean over a uniformly "
+    "MODE` until it exits with the failing status (1); modes interleaved per scenario and "
+    "repeat; scenario i has seed seed+i and its failure drawn uniformly in the i-th of "
+    "`scenarios` equal slices of the suite (stratified, so the mean over scenarios estimates the mean over a uniformly "
     "placed failure); improvement = 1 - mode / off, from means (and from medians)"
 )
 
@@ -304,8 +304,8 @@ def measure(
     ``repeats`` times per scenario, the modes interleaved (off, soft, hard, off, ...).
 
     Each run is ``python -m tpr run --coverage --failfast-mode MODE -- -q`` with a fresh
-    artifact directory (TPR_ARTIFACT_DIR) under ``workdir`` (a temporary directory when None), so the
-    scenario's durations and histories never mix with the caller's artifacts. With
+    artifact directory (TPR_ARTIFACT_DIR) under ``workdir`` (a temporary directory when
+    None), so the scenario's durations and histories never mix with the caller's artifacts. With
     ``log`` the runs share its run id (TPR_RUN_ID) and their events (failfast_mode_applied,
     early_exit_detected, ...) are appended to it after each run. Raises ScenarioError
     when a run does not behave as its mode promises."""

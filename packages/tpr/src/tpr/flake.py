@@ -16,6 +16,7 @@ from .artifacts import ArtifactError, embedded_hash_ok, read_json, write_hashed_
 from .config import TprConfig
 from .events import EventLog
 from .pytest_process import run_pytest
+from .rollback import emit_trigger
 
 HISTORY_DIR = "history"
 FLAKE_REPORT_NAME = "flake.report.json"
@@ -213,12 +214,12 @@ def write_flake_report(
         report=FLAKE_REPORT_NAME,
     )
     if report["spike"]:
-        log.emit(
-            "risk_trigger",
-            trigger="flake_rate_spike",
+        emit_trigger(
+            log,
+            "flake_rate_spike",
             rate=report["flake_rate"],
             threshold=report["threshold"],
-            tests=report["flaky_tests"],
+            flaky_tests=report["flaky_tests"],
             artifact=FLAKE_REPORT_NAME,
         )
     return report

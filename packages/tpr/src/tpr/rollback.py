@@ -8,8 +8,6 @@ from typing import Any
 
 from .config import TprConfig
 from .events import EventLog
-from .flake import latest_flake_rate
-from .ladder import coverage_drop
 
 ACTIONS = (
     "disable fail-fast (TPR_FAILFAST_MODE=off)",
@@ -23,6 +21,10 @@ def evaluate_rollback(
     root: Path, config: TprConfig, log: EventLog, *, coverage: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """``coverage``: a comparison already made (by the gate); else the latest artifacts."""
+    # Imported here: flake and ladder report their own triggers through this module.
+    from .flake import latest_flake_rate
+    from .ladder import coverage_drop
+
     triggers = []
     drop = coverage if coverage is not None else coverage_drop(root, config)
     if drop is not None and drop["exceeds_tolerance"]:
@@ -31,5 +33,10 @@ def evaluate_rollback(
     if flake is not None and flake["rate"] > config.flake_rate_threshold:
         triggers.append({"trigger": "flake_rate_spike", **flake})
     for trigger in triggers:
-        log.emit("risk_trigger", **trigger, actions=list(ACTIONS))
+        emit_trigger(log, **trigger)
     return {"triggers": triggers, "actions": list(ACTIONS) if triggers else []}
+
+
+def emit_trigger(log: EventLog, trigger: str, **fields: Any) -> None:
+    """One ``risk_trigger`` event: what fired, its figures, and the rollback actions."""
+    log.emit("risk_trigger", trigger=trigger, **fields, actions=list(ACTIONS))
