@@ -50,8 +50,9 @@ METHOD = (
     "detection time = wall time from launching `python -m tpr run --coverage --failfast-mode "
     "MODE` until it exits with the failing status (1); modes interleaved per scenario and "
     "repeat; scenario i has seed seed+i and its failure drawn uniformly in the i-th of "
-    "`scenarios` equal slices of the suite (stratified, so the mean over scenarios estimates the mean over a uniformly "
-    "placed failure); improvement = 1 - mode / off, from means (and from medians)"
+    "`scenarios` equal slices of the suite (stratified, so the mean over scenarios "
+    "estimates the mean over a uniformly placed failure); improvement = 1 - mode / off, "
+    "from means (and from medians)"
 )
 
 
