@@ -189,21 +189,11 @@ def scenario_files(plan: ScenarioPlan) -> dict[str, str]:
     return out
 
 
-def write_scenario(
-    directory: Path,
-    seed: int,
-    *,
-    tests: int = 40,
-    files: int = 4,
-    min_ms: int = 50,
-    max_ms: int = 350,
-    stratum: tuple[int, int] | None = None,
-) -> Path:
-    """Write the scenario of ``seed`` into ``directory`` (test files of an earlier
-    scenario there are removed); the same arguments give byte-identical files."""
-    plan = plan_scenario(
-        seed, tests=tests, files=files, min_ms=min_ms, max_ms=max_ms, stratum=stratum
-    )
+def write_scenario(directory: Path, seed: int, **plan_options: Any) -> Path:
+    """Write the scenario of ``seed`` (``plan_options`` as for ``plan_scenario``) into
+    ``directory``, removing test files of an earlier scenario there; the same arguments
+    give byte-identical files."""
+    plan = plan_scenario(seed, **plan_options)
     directory = Path(directory)
     for stale in (directory / "tests").glob("test_part_*.py"):
         stale.unlink()
