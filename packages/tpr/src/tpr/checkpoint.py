@@ -200,7 +200,8 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"({m['coverage']['branches_covered']}/{m['coverage']['branches_valid']})",
         f"- outcomes: {m['outcomes']}",
         f"- durations: {m['durations']['percentiles_s'] if m['durations'] else None}",
-        f"- flake rate: {m['flake']['flake_rate']} over {m['flake']['runs']} runs",
+        f"- flake rate: {m['flake']['flake_rate']:.2%} over {m['flake']['runs']} runs "
+        f"(flaky: {', '.join(m['flake']['flaky_tests']) or 'none'})",
         f"- field population: {m['population_pct']}%",
         "",
         "## Fail-fast delta",

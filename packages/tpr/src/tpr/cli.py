@@ -18,7 +18,16 @@ from pathlib import Path
 from . import FAILFAST_MODES, __version__
 from .artifacts import ArtifactError, canonical_json, write_json
 from .config import ConfigError, TprConfig, load_config
-from .events import LOG_NAME, EventLog, EventsLogError, Redactor, audit, read_events
+from .events import (
+    LOG_NAME,
+    RUN_ID_ENV,
+    EventLog,
+    EventsLogError,
+    Redactor,
+    audit,
+    new_run_id,
+    read_events,
+)
 from .pytest_process import run_pytest
 from .signature import SIGNATURE_NAME, SignatureError, current_signature
 from .validate import ValidationResult, explain, run_validation
@@ -242,6 +251,7 @@ def cmd_foundation(args: argparse.Namespace) -> int:
         ("gate", cmd_gate),
         ("checkpoint", cmd_checkpoint),
     ]
+    os.environ.setdefault(RUN_ID_ENV, new_run_id())  # one correlation id for the cycle
     for name, step in steps:
         print(f"== tpr {name}", flush=True)
         code = step(args)
