@@ -69,7 +69,7 @@ def complete(tmp_path):
         "outcomes": {"passed": 10},
         "population_pct": 100.0,
         "durations": {"percentiles_s": {"p50": 0.1}},
-        "flake": {"flake_rate": 0.0, "runs": 1},
+        "flake": {"flake_rate": 0.0, "runs": 1, "flaky_tests": []},
     }
     digest = write_hashed_json(artifacts / "baseline.metrics.json", metrics, sidecar=True)
     assert (artifacts / "baseline.metrics.hash").read_text().strip() == digest
