@@ -35,7 +35,7 @@ def main() -> int:
     parser.add_argument(
         "--repeats", "--repeat", type=int, default=3, help="runs per mode and scenario"
     )
-    parser.add_argument("--scenarios", type=int, default=5, help="seeded failure positions")
+    parser.add_argument("--scenarios", type=int, default=8, help="seeded failure positions")
     parser.add_argument("--tests", type=int, default=40, help="tests per scenario")
     parser.add_argument("--quiet", action="store_true", help="no per-run progress on stderr")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")

@@ -302,7 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
     baseline.add_argument("pytest_args", nargs=argparse.REMAINDER, help="arguments for pytest")
     failfast = add("failfast", cmd_failfast, "measure detection time per fail-fast mode (AC-2)")
     failfast.add_argument("--repeats", type=int, default=1, help="runs per mode and scenario")
-    failfast.add_argument("--scenarios", type=int, default=5, help="seeded failure positions")
+    failfast.add_argument(
+        "--scenarios",
+        type=int,
+        default=8,
+        help="seeded failure positions, one per slice of the suite (default 8)",
+    )
     prop = add("property", cmd_property, "run the property pilot N times; property.results.json")
     prop.add_argument("--runs", type=int, default=30, help="counted runs (default 30)")
     prop.add_argument("--warmup", type=int, default=1, help="uncounted runs first (default 1)")
@@ -322,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--tail", type=int, default=0, help="only the last N events")
     foundation = add("foundation", cmd_foundation, "baseline, failfast, property, gate, checkpoint")
     foundation.add_argument("--repeats", type=int, default=1)
-    foundation.add_argument("--scenarios", type=int, default=5)
+    foundation.add_argument("--scenarios", type=int, default=8)
     foundation.add_argument("--runs", type=int, default=30)
     foundation.add_argument("--warmup", type=int, default=1)
     foundation.set_defaults(pytest_args=[], tests=[], coverage_xml=None)
