@@ -5,14 +5,16 @@ hard fail-fast mode skips the measuring altogether (the plan's "fast exit")."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .config import TprConfig
 from .events import EventLog
 from .ladder import COVERAGE_XML
+from .plugins.failfast import SUMMARY_NAME
 from .pytest_process import PytestResult, run_pytest
 
 COVERAGE_DATA = ".coverage"
@@ -36,14 +38,15 @@ def run_under_coverage(
     *,
     env: Mapping[str, str] | None = None,
     capture: bool = False,
+    report_if: Callable[[PytestResult], bool] = lambda result: True,
 ) -> PytestResult:
-    """pytest under coverage with the artifacts in ``config.artifacts(root)``; writes
-    ``coverage.xml`` there from whatever ran (a stopped run gives partial coverage)."""
+    """pytest under coverage with the artifacts in ``config.artifacts(root)``; when
+    ``report_if(result)``, the data is combined into ``coverage.xml`` there."""
     artifacts = config.artifacts(root)
     artifacts.mkdir(parents=True, exist_ok=True)
     data_file = artifacts / COVERAGE_DATA
-    for stale in artifacts.glob(COVERAGE_DATA + "*"):
-        stale.unlink()
+    for stale in [*artifacts.glob(COVERAGE_DATA + "*"), artifacts / COVERAGE_XML]:
+        stale.unlink(missing_ok=True)
     prefix = ["-m", "coverage", "run", "--branch", "--parallel-mode", f"--data-file={data_file}"]
     if config.coverage_source:
         prefix.append("--source=" + ",".join(config.coverage_source))
@@ -55,6 +58,8 @@ def run_under_coverage(
         capture=capture,
         prefix=[*prefix, "-m", "pytest"],
     )
+    if not report_if(result):
+        return result
     combine = _coverage(["combine", f"--data-file={data_file}"], root)
     if combine.returncode != 0 and "No data to combine" not in combine.stdout + combine.stderr:
         raise CoverageRunError(f"coverage combine failed: {combine.stderr.strip()}")
@@ -76,10 +81,25 @@ def run_measured(
     capture: bool = False,
 ) -> PytestResult:
     """CI's run: validated, under coverage, in the configured fail-fast mode. Hard mode
-    runs plain pytest: no coverage, no report (the emergency path)."""
+    runs plain pytest: no coverage, no report (the emergency path). Soft mode, once it
+    stopped at a failure, keeps the partial coverage data but skips the combine and XML
+    steps (the plan's "minimal metrics"): ``coverage combine`` + ``coverage xml`` with
+    ``--data-file=.tpr/.coverage`` report it later."""
+    artifacts = config.artifacts(root)
     args = ["--tpr-validate", "--failfast-mode", config.failfast_mode, *pytest_args]
     if config.failfast_mode == "hard":
-        return run_pytest(
-            [f"--tpr-dir={config.artifacts(root)}", *args], root=root, log=log, capture=capture
-        )
-    return run_under_coverage(root, config, log, args, capture=capture)
+        return run_pytest([f"--tpr-dir={artifacts}", *args], root=root, log=log, capture=capture)
+
+    def complete(result: PytestResult) -> bool:
+        return not (config.failfast_mode == "soft" and stopped_early(artifacts, log))
+
+    return run_under_coverage(root, config, log, args, capture=capture, report_if=complete)
+
+
+def stopped_early(artifacts: Path, log: EventLog) -> bool:
+    """Whether this command's pytest run stopped at a failure (its fail-fast summary)."""
+    try:
+        summary = json.loads((artifacts / SUMMARY_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(summary, dict) and summary.get("run_id") == log.run_id
