@@ -383,7 +383,8 @@ def test_run_flake_finds_the_alternating_test(fixture_repo):
     assert scan["fields"]["flaky_tests"] == 1
     (trigger,) = [e for e in events if e["event"] == "risk_trigger"]
     assert trigger["fields"]["trigger"] == "flake_rate_spike"
-    assert trigger["fields"]["tests"] == [ALTERNATES]
+    assert trigger["fields"]["flaky_tests"] == [ALTERNATES]
+    assert trigger["fields"]["actions"]  # the rollback actions travel with the trigger
     assert trigger["fields"]["threshold"] == 0.02
 
 
