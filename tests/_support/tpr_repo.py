@@ -41,26 +41,23 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_tpr(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def _run(root: Path, command: list[str], env: dict[str, str]):
     return subprocess.run(
-        [sys.executable, "-m", "tpr", "--root", str(root), *args],
+        [sys.executable, "-m", *command],
         cwd=root,
         env=clean_env(**env),
         capture_output=True,
         text=True,
         timeout=600,
     )
+
+
+def run_tpr(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return _run(root, ["tpr", "--root", str(root), *args], env)
 
 
 def run_pytest(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", *args],
-        cwd=root,
-        env=clean_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return _run(root, ["pytest", *args], env)
 
 
 def events(root: Path) -> list[dict]:

@@ -20,9 +20,11 @@ from .ladder import COVERAGE_XML, LADDER_NAME, build_ladder, read_coverage_xml, 
 from .measured_run import CoverageRunError, run_under_coverage
 from .plugins.durations import DURATIONS_NAME
 from .plugins.markers import MARKERS_NAME
+from .pytest_process import INCOMPLETE_EXIT_CODES
 from .signature import SIGNATURE_NAME, current_signature
 
 METRICS_NAME = "baseline.metrics.json"
+METRICS_HASH_NAME = "baseline.metrics.hash"  # the sidecar write_hashed_json writes
 
 
 class BaselineError(RuntimeError):
@@ -43,10 +45,11 @@ def run_suite_under_coverage(
         )
     except CoverageRunError as exc:
         raise BaselineError(str(exc)) from None
-    if result.exit_code in (2, 3, 4, 5):
+    if result.exit_code in INCOMPLETE_EXIT_CODES:
         raise BaselineError(
-            f"pytest ended with exit code {result.exit_code} (interrupted, internal error, "
-            "usage error or no tests): the baseline needs a complete run; fix the run above"
+            f"pytest ended with exit code {result.exit_code} "
+            f"({INCOMPLETE_EXIT_CODES[result.exit_code]}): the baseline needs a complete run; "
+            "fix the run above"
         )
     return result.exit_code, result.wall_s
 

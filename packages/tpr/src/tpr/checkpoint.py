@@ -17,7 +17,7 @@ from .artifacts import (
     write_hashed_json,
     write_text,
 )
-from .baseline import METRICS_NAME
+from .baseline import METRICS_HASH_NAME, METRICS_NAME
 from .config import TprConfig
 from .events import LOG_NAME, EventLog, audit, read_events
 from .failfast_scenario import BENCHMARK_NAME
@@ -37,7 +37,7 @@ HASHED_ARTIFACTS = (
     FLAKE_REPORT_NAME,
     SIGNATURE_NAME,
     METRICS_NAME,
-    "baseline.metrics.hash",
+    METRICS_HASH_NAME,
     BENCHMARK_NAME,
     RESULTS_NAME,
     LADDER_NAME,
@@ -86,7 +86,7 @@ def evaluate(
     criteria = []
 
     metrics = _load(artifacts / METRICS_NAME)
-    hash_file = artifacts / "baseline.metrics.hash"
+    hash_file = artifacts / METRICS_HASH_NAME
     sidecar = hash_file.read_text().strip() if hash_file.is_file() else None
     ac1 = (
         metrics is not None

@@ -28,7 +28,6 @@ from .events import (
     new_run_id,
     read_events,
 )
-from .pytest_process import run_pytest
 from .signature import SIGNATURE_NAME, SignatureError, current_signature
 from .validate import ValidationResult, explain, run_validation
 
@@ -97,16 +96,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = _config(args)
     log = _log(args, config)
-    if not args.coverage:
-        args.pytest_args = [
-            "--tpr-validate",
-            "--failfast-mode",
-            config.failfast_mode,
-            *args.pytest_args,
-        ]
-        return run_pytest(args.pytest_args, root=args.root, log=log, capture=False).exit_code
     try:
-        return run_measured(args.root, config, log, args.pytest_args).exit_code
+        return run_measured(
+            args.root, config, log, args.pytest_args, coverage=args.coverage
+        ).exit_code
     except CoverageRunError as exc:
         raise CommandError(f"tpr run: {exc}", EXIT_FAILED) from None
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import FAILFAST_MODES
+from .events import DEFAULT_SECRET_PATTERNS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -64,7 +65,7 @@ class TprConfig:
     history_runs: int = 20  # outcome histories kept for flake detection
     property_marker: str = "property"
     coverage_source: tuple[str, ...] = ()  # empty: coverage.py's own [tool.coverage] settings
-    secret_patterns: tuple[str, ...] = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "AUTH")
+    secret_patterns: tuple[str, ...] = DEFAULT_SECRET_PATTERNS
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)  # key -> origin
 
     def artifacts(self, root: Path) -> Path:

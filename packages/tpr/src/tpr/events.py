@@ -21,6 +21,7 @@ LOG_NAME = "events.log.jsonl"
 RUN_ID_ENV = "TPR_RUN_ID"
 ROTATE_BYTES = 8 << 20  # the log is rolling: past this size it moves to .1
 REDACTED = "***redacted***"
+DEFAULT_SECRET_PATTERNS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "AUTH")
 
 # A complete foundation cycle (validate, baseline, fail-fast scenario, property pilot,
 # flake scan, checkpoint) emits every LIFECYCLE event; CONDITIONAL ones are emitted
@@ -94,7 +95,7 @@ class EventLog:
 
     path: Path
     run_id: str = field(default_factory=run_id_from_env)
-    redact: Redactor = field(default_factory=lambda: Redactor(("TOKEN", "SECRET", "PASSWORD")))
+    redact: Redactor = field(default_factory=lambda: Redactor(DEFAULT_SECRET_PATTERNS))
     enabled: bool = True
 
     def emit(self, event: str, **fields: Any) -> dict[str, Any]:
@@ -104,14 +105,18 @@ class EventLog:
             "run_id": self.run_id,
             "fields": self.redact(fields),
         }
-        if self.enabled:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if self.path.exists() and self.path.stat().st_size > ROTATE_BYTES:
-                os.replace(self.path, self.path.with_name(self.path.name + ".1"))
-            line = json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n"
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line)
+        self.append([json.dumps(record, sort_keys=True, ensure_ascii=False)])
         return record
+
+    def append(self, lines: list[str]) -> None:
+        """Append JSON lines (one event each), rolling the log over past ROTATE_BYTES."""
+        if not self.enabled or not lines:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists() and self.path.stat().st_size > ROTATE_BYTES:
+            os.replace(self.path, self.path.with_name(self.path.name + ".1"))
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:

@@ -34,7 +34,7 @@ from typing import Any
 from . import FAILFAST_MODES
 from .artifacts import ArtifactError, canonical_json, read_json, write_hashed_json, write_text
 from .config import TprConfig
-from .events import LOG_NAME, ROTATE_BYTES, EventLog
+from .events import LOG_NAME, EventLog
 from .ladder import COVERAGE_XML
 from .plugins.durations import DURATIONS_NAME
 from .plugins.failfast import SUMMARY_NAME
@@ -203,22 +203,11 @@ def write_scenario(directory: Path, seed: int, **plan_options: Any) -> Path:
     return directory
 
 
-def _relay_events(source: Path, log: EventLog | None) -> int:
+def _relay_events(source: Path, log: EventLog | None) -> None:
     """Append a run's events (already carrying the shared run id) to the real log."""
-    if log is None or not log.enabled or not source.is_file():
-        return 0
-    lines = [line for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if lines:
-        log.path.parent.mkdir(parents=True, exist_ok=True)
-        if log.path.exists() and log.path.stat().st_size > ROTATE_BYTES:
-            log.path.replace(log.path.with_name(log.path.name + ".1"))
-        with log.path.open("a", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
-    return len(lines)
-
-
-def _tail(result: PytestResult, lines: int = 25) -> str:
-    return "\n".join(result.output.rstrip().splitlines()[-lines:])
+    if log is not None and source.is_file():
+        text = source.read_text(encoding="utf-8")
+        log.append([line for line in text.splitlines() if line.strip()])
 
 
 def _check_run(
@@ -227,7 +216,7 @@ def _check_run(
     """What the run did, after checking it did what its mode promises."""
 
     def fail(problem: str) -> ScenarioError:
-        return ScenarioError(f"{what}: {problem}\n{_tail(result)}")
+        return ScenarioError(f"{what}: {problem}\n{result.tail(25)}")
 
     if result.exit_code != TESTS_FAILED:
         raise fail(f"pytest exited with {result.exit_code}, expected {TESTS_FAILED}")

@@ -15,14 +15,13 @@ from typing import Any
 from .artifacts import ArtifactError, embedded_hash_ok, read_json, write_hashed_json
 from .config import TprConfig
 from .events import EventLog
-from .pytest_process import run_pytest
+from .pytest_process import INCOMPLETE_EXIT_CODES, run_pytest
 from .rollback import emit_trigger
 
 HISTORY_DIR = "history"
 FLAKE_REPORT_NAME = "flake.report.json"
 HISTORY_FIX = "delete it (every pytest run writes a new one)"
 # pytest exit codes after which a rerun has nothing to compare
-STOP_CODES = {3: "internal error", 4: "usage error", 5: "no tests collected"}
 OUTPUT_TAIL_LINES = 20
 
 _TMP_DIRS = sorted({"/tmp", "/private/var", tempfile.gettempdir()}, key=len, reverse=True)
@@ -254,10 +253,6 @@ def _run_counts(paths: Sequence[Path], run_id: str) -> str | None:
     return text + (f", {totals['skipped']} skipped" if totals["skipped"] else "")
 
 
-def _tail(output: str) -> str:
-    return "\n".join(output.rstrip().splitlines()[-OUTPUT_TAIL_LINES:])
-
-
 def run_flake(
     root: Path,
     config: TprConfig,
@@ -283,11 +278,11 @@ def run_flake(
     for number in range(1, runs + 1):
         before = set(history_dir.glob("*.json"))
         result = run_pytest(args, root=root, log=log, env=env, capture=True)
-        if result.exit_code in STOP_CODES:
+        if result.exit_code in INCOMPLETE_EXIT_CODES:
             raise FlakeError(
                 f"pytest run {number}/{runs} ended with exit code {result.exit_code} "
-                f"({STOP_CODES[result.exit_code]}); check the test paths and options. "
-                f"pytest said:\n{_tail(result.output)}"
+                f"({INCOMPLETE_EXIT_CODES[result.exit_code]}); check the test paths and options. "
+                f"pytest said:\n{result.tail(OUTPUT_TAIL_LINES)}"
             )
         try:
             summary = _run_counts(sorted(set(history_dir.glob("*.json")) - before), log.run_id)

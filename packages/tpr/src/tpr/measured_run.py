@@ -78,16 +78,18 @@ def run_measured(
     log: EventLog,
     pytest_args: Sequence[str],
     *,
+    coverage: bool = True,
     capture: bool = False,
 ) -> PytestResult:
-    """CI's run: validated, under coverage, in the configured fail-fast mode. Hard mode
-    runs plain pytest: no coverage, no report (the emergency path). Soft mode, once it
+    """`tpr run`: validated, in the configured fail-fast mode, and (``coverage``, CI's
+    run) under coverage. Hard mode runs plain pytest: no coverage, no report (the
+    emergency path). Soft mode, once it
     stopped at a failure, keeps the partial coverage data but skips the combine and XML
     steps (the plan's "minimal metrics"): ``coverage combine`` + ``coverage xml`` with
     ``--data-file=.tpr/.coverage`` report it later."""
     artifacts = config.artifacts(root)
     args = ["--tpr-validate", "--failfast-mode", config.failfast_mode, *pytest_args]
-    if config.failfast_mode == "hard":
+    if not coverage or config.failfast_mode == "hard":
         return run_pytest([f"--tpr-dir={artifacts}", *args], root=root, log=log, capture=capture)
 
     def complete(result: PytestResult) -> bool:

@@ -48,10 +48,9 @@ def _one_run(
         env=env,
     )
     if result.exit_code not in (0, 1):
-        tail = "\n".join(result.output.strip().splitlines()[-15:])
         raise PropertyError(
             f"pytest exited with code {result.exit_code} running the property tests "
-            f"(5 means none carry the {config.property_marker!r} marker):\n{tail}"
+            f"(5 means none carry the {config.property_marker!r} marker):\n{result.tail(15)}"
         )
     try:
         data = read_json(report, what="the property report", fix="check the pytest output")

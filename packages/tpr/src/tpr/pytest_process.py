@@ -12,12 +12,25 @@ from pathlib import Path
 
 from .events import RUN_ID_ENV, EventLog
 
+# pytest's exit codes that mean the run did not go through the tests (1 means it did,
+# with failures).
+INCOMPLETE_EXIT_CODES = {
+    2: "interrupted",
+    3: "internal error",
+    4: "usage error",
+    5: "no tests collected",
+}
+
 
 @dataclass(frozen=True)
 class PytestResult:
     exit_code: int
     wall_s: float
     output: str
+
+    def tail(self, lines: int = 20) -> str:
+        """The last ``lines`` lines of the captured output (for error messages)."""
+        return "\n".join(self.output.rstrip().splitlines()[-lines:])
 
 
 def run_pytest(
