@@ -1,0 +1,572 @@
+"""The pytest adapter's static half: TestIR from a file's bytes, with tree-sitter.
+
+Nothing from the file runs. pytest's default discovery rules are mirrored:
+modules ``test_*.py`` / ``*_test.py``, functions ``test*`` at module level and in
+``Test*`` classes without ``__init__`` (nested classes included). A file with
+syntax errors is still read (tree-sitter recovers), and marked ``parse_error``.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import itertools
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import PurePosixPath
+
+from tddprose.identity import humanise, make_test_id, normalise_space, sha256_tag
+from tddprose.ir import ACTIVE, SKIP, XFAIL, Assertion, Diagnostic, Locator, Parameter
+from tddprose.ir import TestFileIR, TestIR
+
+FRAMEWORK = "pytest"
+ADAPTER_VERSION = "1"
+DEFAULT_ANCHOR_TAG = "@tdd-prose:behavior"
+ANCHOR_MARK = "tdd_prose"
+_ID_CHARS = r"([A-Za-z0-9_][A-Za-z0-9_.\-]*)"
+_COMPARISONS = {
+    "==": "equals",
+    "!=": "not_equals",
+    "<": "compare",
+    ">": "compare",
+    "<=": "compare",
+    ">=": "compare",
+    "in": "contains",
+    "not in": "not_contains",
+    "is": "identity",
+    "is not": "not_identity",
+}
+_LITERAL_TYPES = {"string", "integer", "float", "true", "false", "none", "concatenated_string"}
+_CONTEXT_CHECKS = {"raises": "raises", "warns": "warns", "deprecated_call": "warns"}
+_UNITTEST_KINDS = {
+    "assertEqual": "equals",
+    "assertNotEqual": "not_equals",
+    "assertTrue": "truthy",
+    "assertFalse": "falsy",
+    "assertIn": "contains",
+    "assertIsNone": "identity",
+    "assertIsInstance": "isinstance",
+    "assertRaises": "raises",
+    "assertAlmostEqual": "approx",
+}
+
+
+@cache
+def _parser():
+    import tree_sitter_python
+    from tree_sitter import Language, Parser, Query
+
+    language = Language(tree_sitter_python.language())
+    checks = Query(language, "(assert_statement) @assert (call) @call (comment) @comment")
+    return Parser(language), checks
+
+
+def is_test_module(path: str) -> bool:
+    name = PurePosixPath(path).name
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+
+
+def suite_path_for(path: str, suite_root: str) -> tuple[str, ...]:
+    """Directories below the suite root, then the module's stem."""
+    parts = PurePosixPath(path).with_suffix("").parts
+    root = PurePosixPath(suite_root).parts if suite_root else ()
+    if root and parts[: len(root)] == root and len(parts) > len(root):
+        parts = parts[len(root) :]
+    return tuple(parts)
+
+
+def parse_test_file(
+    path: str, data: bytes, suite_root: str = "", anchor_tag: str = DEFAULT_ANCHOR_TAG
+) -> TestFileIR:
+    """Read one file. Never raises on bad content: problems become diagnostics."""
+    fingerprint = sha256_tag(data)
+
+    def failed(code: str, message: str, fix: str, line: int = 0) -> TestFileIR:
+        diagnostic = Diagnostic("error", code, message, path, line, fix)
+        return TestFileIR(FRAMEWORK, path, fingerprint, (), (diagnostic,), parse_error=True)
+
+    if b"\x00" in data:
+        return failed("binary_file", "binary content (NUL bytes)", "rename it or exclude it")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return failed(
+            "not_utf8",
+            f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
+            "save the file as UTF-8",
+            line,
+        )
+    if not is_test_module(path):
+        return TestFileIR(FRAMEWORK, path, fingerprint)
+    parser, checks = _parser()
+    tree = parser.parse(data)
+    reader = _FileReader(path, suite_path_for(path, suite_root), anchor_tag, tree, checks)
+    tests = reader.read()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    if tree.root_node.has_error:
+        line = _first_error_line(tree.root_node)
+        diagnostics = (
+            Diagnostic(
+                "error",
+                "parse_error",
+                f"syntax error near line {line}; later tests were still read",
+                path,
+                line,
+                "fix the syntax error (python -m py_compile shows it)",
+            ),
+        )
+    return TestFileIR(
+        FRAMEWORK, path, fingerprint, tests, diagnostics, parse_error=bool(diagnostics)
+    )
+
+
+def _first_error_line(node) -> int:
+    cursor = [node]
+    while cursor:
+        current = cursor.pop(0)
+        if current.is_error or current.is_missing:
+            return current.start_point[0] + 1
+        cursor[:0] = [c for c in current.children if c.has_error or c.is_missing]
+    return node.start_point[0] + 1
+
+
+def _text(node) -> str:
+    return node.text.decode("utf-8", errors="replace")
+
+
+def _dotted(node) -> str:
+    """``pytest.mark.slow`` for attribute chains, the identifier for names, else ''."""
+    if node.type == "identifier":
+        return _text(node)
+    if node.type == "attribute":
+        obj, attr = node.child_by_field_name("object"), node.child_by_field_name("attribute")
+        head = _dotted(obj) if obj is not None else ""
+        return f"{head}.{_text(attr)}" if head and attr is not None else ""
+    return ""
+
+
+@dataclass
+class _Marks:
+    """What decorators and ``pytestmark`` say about a test."""
+
+    names: list[str] = field(default_factory=list)
+    anchors: list[str] = field(default_factory=list)
+    parametrize: list = field(default_factory=list)  # argument_list nodes, outermost first
+    status: str = ACTIVE
+
+    def merged(self, inner: _Marks) -> _Marks:
+        status = self.status if self.status != ACTIVE else inner.status
+        return _Marks(
+            self.names + inner.names,
+            self.anchors + inner.anchors,
+            self.parametrize + inner.parametrize,
+            status,
+        )
+
+
+def _read_mark(expression, marks: _Marks) -> None:
+    call_args = None
+    target = expression
+    if expression.type == "call":
+        target = expression.child_by_field_name("function")
+        call_args = expression.child_by_field_name("arguments")
+    name = _dotted(target)
+    if name in ("given", "hypothesis.given"):
+        marks.names.append("given")
+        return
+    for prefix in ("pytest.mark.", "mark."):
+        if name.startswith(prefix):
+            mark = name[len(prefix) :]
+            break
+    else:
+        return
+    marks.names.append(mark)
+    positional = [
+        a for a in (call_args.named_children if call_args else []) if a.type != "keyword_argument"
+    ]
+    keywords = {
+        _text(a.child_by_field_name("name")): a.child_by_field_name("value")
+        for a in (call_args.named_children if call_args else [])
+        if a.type == "keyword_argument"
+    }
+    if mark == "skip":
+        marks.status = SKIP
+    elif mark == "xfail" and not positional and "condition" not in keywords:
+        marks.status = marks.status if marks.status == SKIP else XFAIL
+    elif mark == "parametrize" and call_args is not None:
+        marks.parametrize.append(call_args)
+    elif mark == ANCHOR_MARK:
+        for argument in positional:
+            value = _literal(argument)
+            if isinstance(value, str):
+                marks.anchors.append(value)
+
+
+def _marks_from_pytestmark(value, marks: _Marks) -> None:
+    items = value.named_children if value.type in ("list", "tuple") else [value]
+    for item in items:
+        _read_mark(item, marks)
+
+
+def _literal(node):
+    try:
+        return ast.literal_eval(_text(node))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return _NOT_LITERAL
+
+
+_NOT_LITERAL = object()
+
+
+def _id_for_value(value, argname: str, index: int) -> str:
+    if isinstance(value, str):
+        return value.encode("unicode_escape").decode("ascii")
+    if isinstance(value, bytes):
+        return value.decode("ascii", "backslashreplace").encode("unicode_escape").decode("ascii")
+    if value is None or isinstance(value, (bool, int, float, complex)):
+        return str(value)
+    return f"{argname}{index}"
+
+
+def _argnames(node) -> list[str] | None:
+    value = _literal(node)
+    if isinstance(value, str):
+        return [n.strip() for n in value.split(",") if n.strip()]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def _cases(arguments) -> list[tuple[str, str]] | None:
+    """[(id, source hash)] for one parametrize call, or None when not literal."""
+    named = arguments.named_children
+    positional = [a for a in named if a.type != "keyword_argument"]
+    keywords = {
+        _text(a.child_by_field_name("name")): a.child_by_field_name("value")
+        for a in named
+        if a.type == "keyword_argument"
+    }
+    names_node = positional[0] if positional else keywords.get("argnames")
+    values_node = positional[1] if len(positional) > 1 else keywords.get("argvalues")
+    if names_node is None or values_node is None or values_node.type not in ("list", "tuple"):
+        return None
+    argnames = _argnames(names_node)
+    if argnames is None:
+        return None
+    explicit_ids = None
+    if "ids" in keywords:
+        explicit_ids = _literal(keywords["ids"])
+        if not isinstance(explicit_ids, (list, tuple)):
+            return None
+    cases = []
+    for index, element in enumerate(values_node.named_children):
+        case_id = None
+        values_source = element
+        if element.type == "call" and _dotted(element.child_by_field_name("function")) in (
+            "pytest.param",
+            "param",
+        ):
+            args = element.child_by_field_name("arguments")
+            for argument in args.named_children if args else []:
+                if argument.type == "keyword_argument" and _text(
+                    argument.child_by_field_name("name")
+                ) == "id":
+                    value = _literal(argument.child_by_field_name("value"))
+                    case_id = value if isinstance(value, str) else None
+            positional_values = [
+                a for a in (args.named_children if args else []) if a.type != "keyword_argument"
+            ]
+            values = [_literal(a) for a in positional_values]
+        else:
+            value = _literal(element)
+            if len(argnames) == 1:
+                values = [value]
+            elif isinstance(value, (list, tuple)) and len(value) == len(argnames):
+                values = list(value)
+            else:
+                values = [_NOT_LITERAL] * len(argnames)
+        if explicit_ids is not None and index < len(explicit_ids) and explicit_ids[index]:
+            case_id = str(explicit_ids[index])
+        if case_id is None:
+            case_id = "-".join(
+                _id_for_value(v, name, index)
+                for name, v in zip(argnames, values + [_NOT_LITERAL] * len(argnames))
+            )
+        cases.append((case_id, sha256_tag(_compact(values_source), 16)))
+    return cases
+
+
+def _unique_ids(ids: list[str]) -> list[str]:
+    """pytest's suffixes for duplicate ids: ``1`` twice -> ``1_0``, ``1_1``."""
+    counts = {i: ids.count(i) for i in ids}
+    seen: dict[str, int] = {}
+    unique = []
+    for case in ids:
+        if counts[case] > 1:
+            n = seen.get(case, 0)
+            seen[case] = n + 1
+            sep = "_" if case[-1:].isdigit() else ""
+            unique.append(f"{case}{sep}{n}")
+        else:
+            unique.append(case)
+    return unique
+
+
+def _parameters(parametrize: list) -> tuple[tuple[Parameter, ...], bool]:
+    if not parametrize:
+        return (), False
+    per_call = []
+    # The decorator nearest the function applies first and its id comes first.
+    for arguments in reversed(parametrize):
+        cases = _cases(arguments)
+        if cases is None:
+            return (), True
+        per_call.append(cases)
+    combined = [
+        ("-".join(c[0] for c in combo), sha256_tag("|".join(c[1] for c in combo), 16))
+        for combo in itertools.product(*per_call)
+    ]
+    ids = _unique_ids([c[0] for c in combined])
+    return tuple(Parameter(i, h) for i, (_, h) in zip(ids, combined)), False
+
+
+_SPACE = re.compile(rb"\s+")
+
+
+def _compact(node) -> bytes:
+    """A node's source with whitespace and comments removed (formatting-proof)."""
+    pieces = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "comment":
+            continue
+        if current.child_count == 0 or current.type == "string":
+            pieces.append(_SPACE.sub(b"", current.text) if current.type != "string" else current.text)
+        else:
+            stack.extend(reversed(current.children))
+    return b"".join(pieces)
+
+
+class _FileReader:
+    def __init__(self, path, suite_path, anchor_tag, tree, checks):
+        from tree_sitter import QueryCursor
+
+        self.path = path
+        self.suite_path = suite_path
+        self.anchor_pattern = re.compile(re.escape(anchor_tag) + r"\s+" + _ID_CHARS)
+        self.root = tree.root_node
+        captures = QueryCursor(checks).captures(self.root)
+        self.comment_lines: dict[int, str | None] = {}
+        for comment in captures.get("comment", []):
+            match = self.anchor_pattern.search(_text(comment))
+            self.comment_lines[comment.start_point[0]] = match.group(1) if match else None
+        nodes = captures.get("assert", []) + [
+            c for c in captures.get("call", []) if _check_call_name(c)
+        ]
+        nodes.sort(key=lambda n: n.start_byte)
+        self.check_nodes = nodes
+        self.check_starts = [n.start_byte for n in nodes]
+
+    def read(self) -> tuple[TestIR, ...]:
+        module_marks = _Marks()
+        tests: list[TestIR] = []
+        self._read_body(self.root, (), module_marks, tests, at_module=True)
+        return tuple(tests)
+
+    def _read_body(self, body, classes, inherited: _Marks, tests, at_module=False) -> None:
+        marks = _Marks(list(inherited.names), list(inherited.anchors), [], inherited.status)
+        children = body.named_children
+        for child in children:
+            if child.type == "expression_statement" and child.named_children:
+                assignment = child.named_children[0]
+                if assignment.type == "assignment":
+                    left = assignment.child_by_field_name("left")
+                    right = assignment.child_by_field_name("right")
+                    if left is not None and right is not None and _text(left) == "pytestmark":
+                        _marks_from_pytestmark(right, marks)
+        for child in children:
+            definition, decorators = child, []
+            if child.type == "decorated_definition":
+                definition = child.child_by_field_name("definition")
+                decorators = [d for d in child.named_children if d.type == "decorator"]
+            if definition is None:
+                continue
+            name_node = definition.child_by_field_name("name")
+            if name_node is None:
+                continue
+            name = _text(name_node)
+            own = _Marks()
+            for decorator in decorators:
+                if decorator.named_children:
+                    _read_mark(decorator.named_children[0], own)
+            own.anchors.extend(self._comment_anchors(child))
+            if definition.type == "class_definition" and name.startswith("Test"):
+                class_body = definition.child_by_field_name("body")
+                if class_body is not None and not _has_init(class_body):
+                    self._read_body(class_body, (*classes, name), marks.merged(own), tests)
+            elif definition.type == "function_definition" and name.startswith("test"):
+                if at_module or classes:
+                    tests.append(self._test(child, definition, name, classes, marks.merged(own)))
+
+    def _comment_anchors(self, node) -> list[str]:
+        anchors = []
+        line = node.start_point[0] - 1
+        while line in self.comment_lines:
+            if self.comment_lines[line]:
+                anchors.append(self.comment_lines[line])
+            line -= 1
+        anchors.reverse()
+        return anchors
+
+    def _test(self, outer, definition, name, classes, marks: _Marks) -> TestIR:
+        start, end = outer.start_point[0], definition.end_point[0]
+        body_anchors = [
+            anchor
+            for line, anchor in sorted(self.comment_lines.items())
+            if anchor and definition.start_point[0] <= line <= end
+        ]
+        anchors = tuple(dict.fromkeys(marks.anchors + body_anchors))
+        parameters, dynamic = _parameters(marks.parametrize)
+        suite_path = (*self.suite_path, *classes)
+        nodeid = "::".join((self.path, *classes, name))
+        return TestIR(
+            test_id=make_test_id(FRAMEWORK, suite_path, name),
+            suite_path=suite_path,
+            name=name,
+            title=_docstring_title(definition) or humanise(name),
+            nodeid=nodeid,
+            locator=Locator(self.path, start + 1, end + 1),
+            parameters=parameters,
+            assertions=self._assertions(definition),
+            anchors=anchors,
+            markers=tuple(dict.fromkeys(m for m in marks.names if m != ANCHOR_MARK)),
+            fixtures=_fixtures(definition),
+            status=marks.status,
+            dynamic_parameters=dynamic,
+        )
+
+    def _assertions(self, definition) -> tuple[Assertion, ...]:
+        lo = bisect.bisect_left(self.check_starts, definition.start_byte)
+        hi = bisect.bisect_left(self.check_starts, definition.end_byte)
+        found = []
+        for node in self.check_nodes[lo:hi]:
+            assertion = _assertion(node)
+            if assertion is not None:
+                found.append(assertion)
+        return tuple(found)
+
+
+def _has_init(class_body) -> bool:
+    for child in class_body.named_children:
+        definition = child
+        if child.type == "decorated_definition":
+            definition = child.child_by_field_name("definition")
+        if definition is not None and definition.type == "function_definition":
+            name = definition.child_by_field_name("name")
+            if name is not None and _text(name) == "__init__":
+                return True
+    return False
+
+
+def _fixtures(definition) -> tuple[str, ...]:
+    parameters = definition.child_by_field_name("parameters")
+    names = []
+    for parameter in parameters.named_children if parameters else []:
+        node = parameter
+        if parameter.type in ("default_parameter", "typed_parameter", "typed_default_parameter"):
+            node = parameter.child_by_field_name("name") or parameter.named_children[0]
+        if node.type == "identifier" and _text(node) not in ("self", "cls"):
+            names.append(_text(node))
+    return tuple(names)
+
+
+def _docstring_title(definition) -> str:
+    body = definition.child_by_field_name("body")
+    if body is None or not body.named_children:
+        return ""
+    first = body.named_children[0]
+    if first.type != "expression_statement" or not first.named_children:
+        return ""
+    string = first.named_children[0]
+    if string.type not in ("string", "concatenated_string"):
+        return ""
+    value = _literal(string)
+    if not isinstance(value, str):
+        return ""
+    for line in value.strip().splitlines():
+        if line.strip():
+            return normalise_space(line)
+    return ""
+
+
+def _check_call_name(call) -> bool:
+    name = _dotted(call.child_by_field_name("function"))
+    last = name.rsplit(".", 1)[-1]
+    if name.startswith("pytest.") and last in _CONTEXT_CHECKS:
+        return True
+    return last.startswith("assert_") or (name.startswith("self.assert") and len(last) > 6)
+
+
+def _literal_text(node) -> str | None:
+    if node is None or node.type not in _LITERAL_TYPES:
+        return None
+    value = _literal(node)
+    if value is _NOT_LITERAL:
+        return None
+    return value if isinstance(value, str) else repr(value)
+
+
+def _assertion(node) -> Assertion | None:
+    structure = sha256_tag(_compact(node), 16)
+    if node.type == "assert_statement":
+        return _assert_statement(node, structure)
+    name = _dotted(node.child_by_field_name("function"))
+    last = name.rsplit(".", 1)[-1]
+    arguments = node.child_by_field_name("arguments")
+    args = list(arguments.named_children) if arguments is not None else []
+    positional = [a for a in args if a.type != "keyword_argument"]
+    keywords = {
+        _text(a.child_by_field_name("name")): a.child_by_field_name("value")
+        for a in args
+        if a.type == "keyword_argument"
+    }
+    if name.startswith("pytest.") and last in _CONTEXT_CHECKS:
+        expected = positional[0] if positional else None
+        matcher = f"pytest.{last}({_text(expected)})" if expected is not None else f"pytest.{last}"
+        return Assertion(
+            _CONTEXT_CHECKS[last], matcher, _literal_text(keywords.get("match")), structure
+        )
+    if name.startswith("self.assert"):
+        expected = _literal_text(positional[1]) if len(positional) > 1 else None
+        return Assertion(_UNITTEST_KINDS.get(last, "unittest"), last, expected, structure)
+    return Assertion("mock", last, None, structure)
+
+
+def _assert_statement(node, structure: str) -> Assertion:
+    expressions = node.named_children
+    condition = expressions[0] if expressions else node
+    if condition.type == "comparison_operator":
+        operands = condition.named_children
+        operators = [c for c in condition.children if not c.is_named]
+        operator = " ".join(_text(o) for o in operators[:2] if _text(o) in ("not", "in", "is"))
+        operator = operator if operator in _COMPARISONS else _text(operators[0])
+        right = operands[-1] if len(operands) > 1 else None
+        if right is not None and right.type == "call":
+            function = _dotted(right.child_by_field_name("function"))
+            if function in ("pytest.approx", "approx"):
+                args = right.child_by_field_name("arguments")
+                first = args.named_children[0] if args and args.named_children else None
+                return Assertion("approx", "pytest.approx", _literal_text(first), structure)
+        kind = _COMPARISONS.get(operator, "compare")
+        return Assertion(kind, operator, _literal_text(right), structure)
+    if condition.type == "not_operator":
+        return Assertion("falsy", "not", None, structure)
+    if condition.type == "call":
+        function = _dotted(condition.child_by_field_name("function"))
+        if function == "isinstance":
+            return Assertion("isinstance", "isinstance", None, structure)
+        return Assertion("truthy", function or "call", None, structure)
+    return Assertion("truthy", "assert", None, structure)

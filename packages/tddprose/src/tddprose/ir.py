@@ -1,0 +1,145 @@
+"""TestIR: the framework-agnostic facts an adapter extracts from one test file.
+
+Plain frozen data; adapters build it, the behavior graph reads it, the state
+cache stores it as JSON (``to_json`` / ``from_json`` round-trip exactly).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ACTIVE = "active"
+SKIP = "skip"
+XFAIL = "xfail"
+TEST_STATUSES = (ACTIVE, SKIP, XFAIL)
+
+
+@dataclass(frozen=True)
+class Assertion:
+    """One check a test makes: its kind, the matcher used, and a literal when trivial.
+
+    ``structure`` is a short hash of the assertion's syntax with whitespace and
+    comments removed, so reformatting never changes it.
+    """
+
+    kind: str
+    matcher: str
+    expected_literal: str | None = None
+    structure: str = ""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parametrize case: its pytest id and a hash of its values' source."""
+
+    name: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class Locator:
+    path: str
+    start_line: int
+    end_line: int
+
+
+@dataclass(frozen=True)
+class TestIR:
+    __test__ = False  # not a pytest test class
+
+    test_id: str
+    suite_path: tuple[str, ...]
+    name: str
+    title: str
+    nodeid: str
+    locator: Locator
+    parameters: tuple[Parameter, ...] = ()
+    assertions: tuple[Assertion, ...] = ()
+    anchors: tuple[str, ...] = ()
+    markers: tuple[str, ...] = ()
+    fixtures: tuple[str, ...] = ()
+    status: str = ACTIVE
+    # "static", "runner" or "both": who saw this test (the reconciliation's verdict).
+    source: str = "static"
+    # Set when the parametrize cases could not be read statically (not literal lists).
+    dynamic_parameters: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TestIR:
+        return cls(
+            **{
+                **data,
+                "suite_path": tuple(data["suite_path"]),
+                "locator": Locator(**data["locator"]),
+                "parameters": tuple(Parameter(**p) for p in data["parameters"]),
+                "assertions": tuple(Assertion(**a) for a in data["assertions"]),
+                "anchors": tuple(data["anchors"]),
+                "markers": tuple(data["markers"]),
+                "fixtures": tuple(data["fixtures"]),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem found in the inputs. ``severity`` is info, warn or error."""
+
+    severity: str
+    code: str
+    message: str
+    path: str = ""
+    line: int = 0
+    fix: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Diagnostic:
+        return cls(**data)
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.code, self.message)
+
+
+@dataclass(frozen=True)
+class TestFileIR:
+    """Everything one adapter pass learned about one file."""
+
+    __test__ = False
+
+    framework: str
+    file: str
+    file_fingerprint: str
+    tests: tuple[TestIR, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    # True when the file could not be parsed cleanly (its last-known behaviors are kept).
+    parse_error: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "framework": self.framework,
+            "file": self.file,
+            "file_fingerprint": self.file_fingerprint,
+            "tests": [t.to_json() for t in self.tests],
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+            "parse_error": self.parse_error,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TestFileIR:
+        return cls(
+            framework=data["framework"],
+            file=data["file"],
+            file_fingerprint=data["file_fingerprint"],
+            tests=tuple(TestIR.from_json(t) for t in data["tests"]),
+            diagnostics=tuple(Diagnostic.from_json(d) for d in data["diagnostics"]),
+            parse_error=data["parse_error"],
+            extra=data.get("extra", {}),
+        )

@@ -1,0 +1,81 @@
+"""BehaviorGraph: behaviors, their evidence and their status (plain frozen data)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from tddprose.ir import Diagnostic, TestIR
+
+BEHAVIOR = "behavior"
+INTERNAL = "internal"
+ELIGIBILITIES = (BEHAVIOR, INTERNAL)
+
+OK = "ok"
+STALE = "stale"
+NEEDS_REVIEW = "needs_review"
+ORPHANED = "orphaned"
+EXCLUDED = "excluded"
+STATUSES = (OK, STALE, NEEDS_REVIEW, ORPHANED, EXCLUDED)
+
+HUMAN_APPROVED = "human_approved"
+AUTO_ACCEPTED = "auto_accepted"
+PROVENANCES = (HUMAN_APPROVED, AUTO_ACCEPTED)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One test (or one parametrize case) that evidences a behavior.
+
+    ``active`` is False for unconditionally skipped or xfail tests: they are
+    listed, but weigh nothing.
+    """
+
+    test_id: str
+    nodeid: str
+    weight: float
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Behavior:
+    behavior_id: str
+    block_id: str
+    title: str
+    evidence: tuple[Evidence, ...]
+    fingerprint: str
+    eligibility: str
+    confidence: float
+    status: str
+    provenance: str = AUTO_ACCEPTED
+    # Why the status is not ok, in words (empty when ok).
+    reasons: tuple[str, ...] = ()
+    weak_evidence: bool = False
+
+    @property
+    def active_weight(self) -> float:
+        return sum(e.weight for e in self.evidence if e.active)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["evidence"] = [asdict(e) for e in self.evidence]
+        data["reasons"] = list(self.reasons)
+        return data
+
+
+@dataclass(frozen=True)
+class BehaviorGraph:
+    """The whole ledger: behaviors sorted by (block_id, behavior_id)."""
+
+    behaviors: tuple[Behavior, ...]
+    tests: dict[str, TestIR] = field(default_factory=dict)
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    def by_id(self) -> dict[str, Behavior]:
+        return {b.behavior_id: b for b in self.behaviors}
+
+    def blocks(self) -> dict[str, list[Behavior]]:
+        grouped: dict[str, list[Behavior]] = {}
+        for behavior in self.behaviors:
+            grouped.setdefault(behavior.block_id, []).append(behavior)
+        return grouped
