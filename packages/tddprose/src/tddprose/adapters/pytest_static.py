@@ -17,8 +17,17 @@ from functools import cache
 from pathlib import PurePosixPath
 
 from tddprose.identity import humanise, make_test_id, normalise_space, sha256_tag
-from tddprose.ir import ACTIVE, SKIP, XFAIL, Assertion, Diagnostic, Locator, Parameter
-from tddprose.ir import TestFileIR, TestIR
+from tddprose.ir import (
+    ACTIVE,
+    SKIP,
+    XFAIL,
+    Assertion,
+    Diagnostic,
+    Locator,
+    Parameter,
+    TestFileIR,
+    TestIR,
+)
 
 FRAMEWORK = "pytest"
 ADAPTER_VERSION = "1"
@@ -270,9 +279,10 @@ def _cases(arguments) -> list[tuple[str, str]] | None:
         ):
             args = element.child_by_field_name("arguments")
             for argument in args.named_children if args else []:
-                if argument.type == "keyword_argument" and _text(
-                    argument.child_by_field_name("name")
-                ) == "id":
+                if (
+                    argument.type == "keyword_argument"
+                    and _text(argument.child_by_field_name("name")) == "id"
+                ):
                     value = _literal(argument.child_by_field_name("value"))
                     case_id = value if isinstance(value, str) else None
             positional_values = [
@@ -292,7 +302,7 @@ def _cases(arguments) -> list[tuple[str, str]] | None:
         if case_id is None:
             case_id = "-".join(
                 _id_for_value(v, name, index)
-                for name, v in zip(argnames, values + [_NOT_LITERAL] * len(argnames))
+                for name, v in zip(argnames, values + [_NOT_LITERAL] * len(argnames), strict=False)
             )
         cases.append((case_id, sha256_tag(_compact(values_source), 16)))
     return cases
@@ -329,7 +339,7 @@ def _parameters(parametrize: list) -> tuple[tuple[Parameter, ...], bool]:
         for combo in itertools.product(*per_call)
     ]
     ids = _unique_ids([c[0] for c in combined])
-    return tuple(Parameter(i, h) for i, (_, h) in zip(ids, combined)), False
+    return tuple(Parameter(i, h) for i, (_, h) in zip(ids, combined, strict=True)), False
 
 
 _SPACE = re.compile(rb"\s+")
@@ -344,7 +354,9 @@ def _compact(node) -> bytes:
         if current.type == "comment":
             continue
         if current.child_count == 0 or current.type == "string":
-            pieces.append(_SPACE.sub(b"", current.text) if current.type != "string" else current.text)
+            pieces.append(
+                _SPACE.sub(b"", current.text) if current.type != "string" else current.text
+            )
         else:
             stack.extend(reversed(current.children))
     return b"".join(pieces)
@@ -373,10 +385,10 @@ class _FileReader:
     def read(self) -> tuple[TestIR, ...]:
         module_marks = _Marks()
         tests: list[TestIR] = []
-        self._read_body(self.root, (), module_marks, tests, at_module=True)
+        self._read_body(self.root, (), module_marks, tests)
         return tuple(tests)
 
-    def _read_body(self, body, classes, inherited: _Marks, tests, at_module=False) -> None:
+    def _read_body(self, body, classes, inherited: _Marks, tests) -> None:
         marks = _Marks(list(inherited.names), list(inherited.anchors), [], inherited.status)
         children = body.named_children
         for child in children:
@@ -408,8 +420,7 @@ class _FileReader:
                 if class_body is not None and not _has_init(class_body):
                     self._read_body(class_body, (*classes, name), marks.merged(own), tests)
             elif definition.type == "function_definition" and name.startswith("test"):
-                if at_module or classes:
-                    tests.append(self._test(child, definition, name, classes, marks.merged(own)))
+                tests.append(self._test(child, definition, name, classes, marks.merged(own)))
 
     def _comment_anchors(self, node) -> list[str]:
         anchors = []
