@@ -31,10 +31,15 @@ class Evidence:
     listed, but weigh nothing.
     """
 
-    test_id: str
+    test_id: str  # the test function's id; ``case`` names the parametrize case
     nodeid: str
     weight: float
     active: bool = True
+    case: str = ""
+
+    @property
+    def case_id(self) -> str:
+        return f"{self.test_id}[{self.case}]" if self.case else self.test_id
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,332 @@
+"""Build the BehaviorGraph from TestIR and the mapping snapshot (deterministic).
+
+Identity, in order: an anchor in the test; the snapshot's binding of the test
+(or of an approved alias of it); a heuristic from the slugged suite path and
+name. When the heuristic is ambiguous a new id is minted (``~`` + a hash) and
+marked ``needs_review``. Tests that disappeared leave their behaviors
+``orphaned``; nothing is ever removed here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from tddprose.config import Config
+from tddprose.discovery import matches
+from tddprose.identity import sha256_tag, slug
+from tddprose.ir import ACTIVE, Diagnostic, TestIR
+from tddprose.model import (
+    BEHAVIOR,
+    EXCLUDED,
+    HUMAN_APPROVED,
+    INTERNAL,
+    NEEDS_REVIEW,
+    OK,
+    ORPHANED,
+    Behavior,
+    BehaviorGraph,
+    Evidence,
+)
+from tddprose.snapshot import Snapshot
+
+# Conventions that make a test internal (snapshot, perf and fuzz tests).
+INTERNAL_MARKERS = frozenset(
+    {"snapshot", "benchmark", "perf", "performance", "fuzz", "property", "given"}
+)
+INTERNAL_FIXTURES = frozenset({"benchmark", "snapshot", "snapshot_json", "data_regression"})
+INTERNAL_NAME_WORDS = ("snapshot", "benchmark", "fuzz")
+
+CONFIDENCE_ANCHOR = 1.0
+CONFIDENCE_APPROVED = 1.0
+CONFIDENCE_SNAPSHOT = 0.95
+CONFIDENCE_HEURISTIC = 0.85
+CONFIDENCE_AMBIGUOUS = 0.5
+
+
+@dataclass
+class _Claim:
+    """One test's claim on one behavior."""
+
+    test: TestIR
+    confidence: float
+    reasons: list[str] = field(default_factory=list)
+
+
+def block_for(test: TestIR, config: Config) -> str:
+    raw = list(test.suite_path)
+    slugged = [slug(s) for s in raw]
+    best, best_length = None, -1
+    for prefix, block in config.block_overrides.items():
+        parts = [p for p in prefix.strip("/").split("/") if p]
+        for segments in (raw, slugged):
+            if segments[: len(parts)] == parts and len(parts) > best_length:
+                best, best_length = block, len(parts)
+    if best is not None:
+        return best
+    text = config.block_default
+    for index in range(len(slugged) - 1, -1, -1):
+        text = text.replace(f"{{suite_path.{index}}}", slugged[index])
+    while "{suite_path." in text:
+        start = text.index("{suite_path.")
+        end = text.find("}", start)
+        text = text[:start] + text[end + 1 :] if end != -1 else text[:start]
+    block = ".".join(part for part in text.split(".") if part)
+    return block or "general"
+
+
+def heuristic_id(test: TestIR) -> str:
+    parts = [slug(s) for s in test.suite_path] + [slug(test.name) or test.name]
+    return ".".join(p for p in parts if p)
+
+
+def is_internal(test: TestIR, config: Config) -> bool:
+    if test.anchors:
+        return False
+    if matches(test.locator.path, config.internal_patterns):
+        return True
+    if INTERNAL_MARKERS.intersection(test.markers) or INTERNAL_FIXTURES.intersection(test.fixtures):
+        return True
+    lowered = test.name.lower()
+    if any(word in lowered for word in INTERNAL_NAME_WORDS):
+        return True
+    return config.eligibility_default == INTERNAL
+
+
+def _dedupe_test_ids(tests: list[TestIR]) -> tuple[list[TestIR], list[Diagnostic]]:
+    """A repeated test_id gets ``#2``, ``#3``...; unanchored repeats are errors."""
+    seen: dict[str, int] = {}
+    unique, diagnostics = [], []
+    for test in tests:
+        count = seen.get(test.test_id, 0) + 1
+        seen[test.test_id] = count
+        if count > 1:
+            if not test.anchors:
+                diagnostics.append(
+                    Diagnostic(
+                        "error",
+                        "duplicate_test_id",
+                        f"{test.test_id} is defined more than once (pytest runs only the last)",
+                        test.locator.path,
+                        test.locator.start_line,
+                        "rename one of the tests, or anchor it with a behavior id",
+                    )
+                )
+            test = _with_test_id(test, f"{test.test_id}#{count}")
+        unique.append(test)
+    return unique, diagnostics
+
+
+def _with_test_id(test: TestIR, test_id: str) -> TestIR:
+    from dataclasses import replace
+
+    return replace(test, test_id=test_id)
+
+
+def build_graph(
+    tests: list[TestIR],
+    snapshot: Snapshot,
+    config: Config,
+    *,
+    runner_used: bool = False,
+    kept_prefixes: tuple[str, ...] = (),
+    diagnostics: tuple[Diagnostic, ...] = (),
+) -> BehaviorGraph:
+    """``kept_prefixes``: test-id prefixes of files that failed to parse; their
+    snapshot behaviors are kept as last known instead of becoming orphaned."""
+    tests = sorted(tests, key=lambda t: (t.test_id, t.locator.path, t.locator.start_line))
+    tests, found = _dedupe_test_ids(tests)
+    all_diagnostics = list(diagnostics) + found
+    bindings = snapshot.bindings()
+    claims: dict[str, list[_Claim]] = defaultdict(list)
+    anchored_ids = {a for t in tests for a in t.anchors}
+    heuristic_owners: dict[str, set[str]] = defaultdict(set)
+    unresolved = []
+    for test in tests:
+        reasons = _source_reasons(test, runner_used, all_diagnostics)
+        if test.anchors:
+            if len(test.anchors) > 1 and not config.allow_multiple_anchors:
+                all_diagnostics.append(
+                    Diagnostic(
+                        "error",
+                        "multiple_anchors",
+                        f"{test.nodeid} has {len(test.anchors)} anchors: {', '.join(test.anchors)}",
+                        test.locator.path,
+                        test.locator.start_line,
+                        "keep one anchor, or set anchors.allow_multiple: true",
+                    )
+                )
+                reasons.append("several anchors while anchors.allow_multiple is false")
+            for anchor in test.anchors:
+                claims[anchor].append(_Claim(test, CONFIDENCE_ANCHOR, list(reasons)))
+            continue
+        bound = bindings.get(test.test_id)
+        if bound is not None and bound not in anchored_ids:
+            approved = snapshot.behaviors[bound].approved
+            confidence = CONFIDENCE_APPROVED if approved else CONFIDENCE_SNAPSHOT
+            claims[bound].append(_Claim(test, confidence, reasons))
+            continue
+        unresolved.append((test, reasons))
+        heuristic_owners[heuristic_id(test)].add(test.test_id)
+    live_snapshot_ids = {behavior_id for behavior_id in snapshot.behaviors if behavior_id in claims}
+    for test, reasons in unresolved:
+        candidate = heuristic_id(test)
+        ambiguous = (
+            len(heuristic_owners[candidate]) > 1
+            or candidate in anchored_ids
+            or candidate in live_snapshot_ids
+            or test.source == "runner"
+        )
+        if ambiguous:
+            minted = f"{candidate}~{sha256_tag(test.test_id, 6)[7:]}"
+            why = (
+                "collected by the runner only (dynamic name)"
+                if test.source == "runner"
+                else f"the inferred id {candidate} is claimed by another test"
+            )
+            claims[minted].append(_Claim(test, CONFIDENCE_AMBIGUOUS, [*reasons, why]))
+        else:
+            claims[candidate].append(_Claim(test, CONFIDENCE_HEURISTIC, reasons))
+    behaviors = [
+        _behavior(behavior_id, claims[behavior_id], snapshot, config, all_diagnostics)
+        for behavior_id in claims
+    ]
+    for behavior_id, old in snapshot.behaviors.items():
+        if behavior_id in claims:
+            continue
+        kept = any(t.startswith(kept_prefixes) for t in old.evidence) if kept_prefixes else False
+        behaviors.append(_unevidenced(old, kept))
+    behaviors.sort(key=lambda b: (b.block_id, b.behavior_id))
+    all_diagnostics.sort(key=Diagnostic.sort_key)
+    return BehaviorGraph(tuple(behaviors), {t.test_id: t for t in tests}, tuple(all_diagnostics))
+
+
+def _source_reasons(test: TestIR, runner_used: bool, diagnostics: list[Diagnostic]) -> list[str]:
+    if not runner_used or test.source == "both":
+        return []
+    if test.source == "static":
+        diagnostics.append(
+            Diagnostic(
+                "warn",
+                "runner_mismatch",
+                f"{test.nodeid} was found in the source but the runner did not collect it",
+                test.locator.path,
+                test.locator.start_line,
+                "make it collectable (name, class without __init__, no import error), "
+                "or rename it so it does not look like a test",
+            )
+        )
+        return ["not collected by the runner"]
+    diagnostics.append(
+        Diagnostic(
+            "warn",
+            "runner_mismatch",
+            f"{test.nodeid} was collected by the runner but not found in the source",
+            test.locator.path,
+            0,
+            "generated or inherited tests need an anchor (@pytest.mark.tdd_prose) "
+            "or a snapshot binding",
+        )
+    )
+    return []
+
+
+def _evidence(claim: _Claim, share: int) -> list[Evidence]:
+    test = claim.test
+    active = test.status == ACTIVE
+    if not test.parameters:
+        return [Evidence(test.test_id, test.nodeid, round(1.0 / share, 6), active)]
+    weight = round(1.0 / (share * len(test.parameters)), 6)
+    return [
+        Evidence(test.test_id, f"{test.nodeid}[{p.name}]", weight, active, p.name)
+        for p in test.parameters
+    ]
+
+
+def _behavior(behavior_id, claims, snapshot: Snapshot, config, diagnostics) -> Behavior:
+    claims = sorted(claims, key=lambda c: c.test.test_id)
+    previous = snapshot.behaviors.get(behavior_id)
+    evidence = []
+    for claim in claims:
+        evidence.extend(_evidence(claim, max(1, len(claim.test.anchors))))
+    reasons = sorted({r for c in claims for r in c.reasons})
+    blocks = sorted({block_for(c.test, config) for c in claims})
+    if previous is not None and previous.provenance == HUMAN_APPROVED:
+        block_id, title = previous.block_id, previous.title
+    else:
+        block_id, title = blocks[0], claims[0].test.title
+        if len(blocks) > 1:
+            first = claims[0].test
+            diagnostics.append(
+                Diagnostic(
+                    "error",
+                    "anchor_collision",
+                    f"behavior {behavior_id} is claimed by tests in blocks {', '.join(blocks)}",
+                    first.locator.path,
+                    first.locator.start_line,
+                    "use one behavior id per block, or approve a block in the snapshot",
+                )
+            )
+            reasons.append(f"claimed by tests in different blocks ({', '.join(blocks)})")
+    internal = all(is_internal(c.test, config) for c in claims)
+    eligibility = INTERNAL if internal else BEHAVIOR
+    active = [e for e in evidence if e.active]
+    active_tests = {c.test.test_id: c.test for c in claims if c.test.status == ACTIVE}
+    weak = (
+        sum(e.weight for e in active) < 0.999
+        or not active_tests
+        or not any(t.assertions for t in active_tests.values())
+    )
+    if reasons:
+        status = NEEDS_REVIEW
+    elif eligibility == INTERNAL:
+        status = EXCLUDED
+    else:
+        status = OK
+    return Behavior(
+        behavior_id=behavior_id,
+        block_id=block_id,
+        title=title,
+        evidence=tuple(evidence),
+        fingerprint=_fingerprint(title, block_id, eligibility, evidence, claims),
+        eligibility=eligibility,
+        confidence=min(c.confidence for c in claims),
+        status=status,
+        provenance=previous.provenance if previous is not None else "auto_accepted",
+        reasons=tuple(reasons),
+        weak_evidence=weak,
+    )
+
+
+def _unevidenced(old, kept: bool) -> Behavior:
+    reason = (
+        "its test file does not parse; last-known behavior kept"
+        if kept
+        else "no test evidences it any more (tests deleted or renamed)"
+    )
+    return Behavior(
+        behavior_id=old.behavior_id,
+        block_id=old.block_id,
+        title=old.title,
+        evidence=(),
+        fingerprint=old.fingerprint,
+        eligibility=old.eligibility,
+        confidence=CONFIDENCE_ANCHOR if old.approved else CONFIDENCE_SNAPSHOT,
+        status=NEEDS_REVIEW if kept else ORPHANED,
+        provenance=old.provenance,
+        reasons=(reason,),
+        weak_evidence=True,
+    )
+
+
+def _fingerprint(title, block_id, eligibility, evidence, claims) -> str:
+    content = {
+        "title": title,
+        "block_id": block_id,
+        "eligibility": eligibility,
+        "evidence": [[e.case_id, e.weight, e.active] for e in evidence],
+        "checks": {c.test.test_id: [a.structure for a in c.test.assertions] for c in claims},
+        "cases": {c.test.test_id: [p.hash for p in c.test.parameters] for c in claims},
+    }
+    return sha256_tag(json.dumps(content, sort_keys=True), 32)

@@ -1,0 +1,148 @@
+"""``.tdd-prose/mapping.snapshot.json``: the committed record that makes builds agree.
+
+It holds, per behavior, its title, block, eligibility, evidence (test ids),
+fingerprint and provenance, plus approved test-id aliases (old -> new). JSON is
+written with sorted keys, two-space indent and one value per line, so two
+branches that add different behaviors merge without conflicts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from tddprose.errors import SnapshotError
+from tddprose.model import AUTO_ACCEPTED, HUMAN_APPROVED, PROVENANCES, BehaviorGraph
+
+SNAPSHOT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SnapshotBehavior:
+    behavior_id: str
+    title: str
+    block_id: str
+    eligibility: str
+    evidence: tuple[str, ...]
+    fingerprint: str
+    provenance: str = AUTO_ACCEPTED
+
+    @property
+    def approved(self) -> bool:
+        return self.provenance == HUMAN_APPROVED
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    behaviors: dict[str, SnapshotBehavior] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def bindings(self) -> dict[str, str]:
+        """test_id -> behavior_id, including tests reached through an alias."""
+        bound: dict[str, str] = {}
+        for behavior in sorted(self.behaviors.values(), key=lambda b: b.behavior_id):
+            for test_id in behavior.evidence:
+                bound.setdefault(test_id, behavior.behavior_id)
+        for old, new in sorted(self.aliases.items()):
+            if old in bound:
+                bound.setdefault(new, bound[old])
+        return bound
+
+    def to_text(self) -> str:
+        data = {
+            "version": SNAPSHOT_VERSION,
+            "aliases": dict(sorted(self.aliases.items())),
+            "behaviors": {
+                b.behavior_id: {
+                    "block_id": b.block_id,
+                    "eligibility": b.eligibility,
+                    "evidence": sorted(b.evidence),
+                    "fingerprint": b.fingerprint,
+                    "provenance": b.provenance,
+                    "title": b.title,
+                }
+                for b in sorted(self.behaviors.values(), key=lambda b: b.behavior_id)
+            },
+        }
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def parse_snapshot(text: str, where: str) -> Snapshot:
+    def bad(problem: str) -> SnapshotError:
+        return SnapshotError(
+            f"{where}: {problem}; fix the file by hand, or restore it from git "
+            "(`git checkout -- .tdd-prose/mapping.snapshot.json`) and run `tddprose sync --apply`"
+        )
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise bad(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(data, dict) or data.get("version") != SNAPSHOT_VERSION:
+        raise bad(f"expected an object with version {SNAPSHOT_VERSION}")
+    aliases = data.get("aliases", {})
+    if not isinstance(aliases, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in aliases.items()
+    ):
+        raise bad("aliases: expected an object mapping old test ids to new ones")
+    raw = data.get("behaviors", {})
+    if not isinstance(raw, dict):
+        raise bad("behaviors: expected an object keyed by behavior id")
+    behaviors = {}
+    for behavior_id, entry in raw.items():
+        try:
+            provenance = entry.get("provenance", AUTO_ACCEPTED)
+            if provenance not in PROVENANCES:
+                raise bad(f"behaviors.{behavior_id}.provenance: expected one of {PROVENANCES}")
+            evidence = entry.get("evidence", [])
+            if not isinstance(evidence, list) or not all(isinstance(t, str) for t in evidence):
+                raise bad(f"behaviors.{behavior_id}.evidence: expected a list of test ids")
+            behaviors[behavior_id] = SnapshotBehavior(
+                behavior_id=behavior_id,
+                title=str(entry["title"]),
+                block_id=str(entry["block_id"]),
+                eligibility=str(entry.get("eligibility", "behavior")),
+                evidence=tuple(evidence),
+                fingerprint=str(entry.get("fingerprint", "")),
+                provenance=provenance,
+            )
+        except (AttributeError, KeyError, TypeError) as exc:
+            raise bad(f"behaviors.{behavior_id}: missing or malformed field ({exc})") from None
+    return Snapshot(behaviors, dict(aliases))
+
+
+def load_snapshot(path: Path, where: str) -> Snapshot:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Snapshot()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"{where}: unreadable ({exc}); restore it from git") from None
+    return parse_snapshot(text, where)
+
+
+def snapshot_from_graph(graph: BehaviorGraph, previous: Snapshot) -> Snapshot:
+    """The snapshot after a sync: every behavior in the graph, aliases kept."""
+    behaviors = {}
+    for behavior in graph.behaviors:
+        test_ids = sorted({e.test_id for e in behavior.evidence})
+        entry = SnapshotBehavior(
+            behavior_id=behavior.behavior_id,
+            title=behavior.title,
+            block_id=behavior.block_id,
+            eligibility=behavior.eligibility,
+            evidence=tuple(test_ids),
+            fingerprint=behavior.fingerprint,
+            provenance=behavior.provenance,
+        )
+        old = previous.behaviors.get(behavior.behavior_id)
+        if old is not None and old.approved:
+            entry = replace(entry, title=old.title, block_id=old.block_id)
+        behaviors[behavior.behavior_id] = entry
+    return Snapshot(behaviors, dict(previous.aliases))
+
+
+def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
+    return json.loads(snapshot.to_text())
