@@ -284,5 +284,7 @@ def test_files_not_named_like_test_modules_yield_no_tests():
 
 
 def test_same_input_gives_identical_ir():
-    source = "import pytest\n\n@pytest.mark.parametrize('x', [1, 2])\ndef test_a(x):\n    assert x\n"
+    source = (
+        "import pytest\n\n@pytest.mark.parametrize('x', [1, 2])\ndef test_a(x):\n    assert x\n"
+    )
     assert parse(source).to_json() == parse(source).to_json()

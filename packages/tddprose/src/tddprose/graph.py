@@ -31,12 +31,12 @@ from tddprose.model import (
 )
 from tddprose.snapshot import Snapshot
 
-# Conventions that make a test internal (snapshot, perf and fuzz tests).
+# Conventions that make a test internal (snapshot, perf and fuzz tests): markers and
+# fixtures. Words in test names are not used: "snapshot" is a domain term in many suites.
 INTERNAL_MARKERS = frozenset(
     {"snapshot", "benchmark", "perf", "performance", "fuzz", "property", "given"}
 )
 INTERNAL_FIXTURES = frozenset({"benchmark", "snapshot", "snapshot_json", "data_regression"})
-INTERNAL_NAME_WORDS = ("snapshot", "benchmark", "fuzz")
 
 CONFIDENCE_ANCHOR = 1.0
 CONFIDENCE_APPROVED = 1.0
@@ -87,9 +87,6 @@ def is_internal(test: TestIR, config: Config) -> bool:
     if matches(test.locator.path, config.internal_patterns):
         return True
     if INTERNAL_MARKERS.intersection(test.markers) or INTERNAL_FIXTURES.intersection(test.fixtures):
-        return True
-    lowered = test.name.lower()
-    if any(word in lowered for word in INTERNAL_NAME_WORDS):
         return True
     return config.eligibility_default == INTERNAL
 

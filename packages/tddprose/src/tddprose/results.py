@@ -26,13 +26,18 @@ ids the ledger knows.
 
 from __future__ import annotations
 
+import codecs
 import json
+import math
 import re
 import xml.etree.ElementTree as ET
+import xml.parsers.expat
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tddprose.errors import TddProseError
 
 PASSED = "passed"
 FAILED = "failed"
@@ -55,10 +60,9 @@ PRECEDENCE = (FAILED, OTHER, PASSED, PENDING, SKIPPED)
 
 FORMATS = "JUnit XML, pytest-json-report or CTRF JSON"
 FIX = "pass the file pytest --junitxml writes (or pytest-json-report / CTRF JSON)"
-DOCTYPE = re.compile(r"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-class ResultsError(ValueError):
+class ResultsError(TddProseError, ValueError):
     """A results file is missing or unreadable; the message names the file and the fix."""
 
 
@@ -77,24 +81,24 @@ class TestResult:
 def read_results(path: Path) -> list[TestResult]:
     """The results in ``path``, whose format is recognised from its content.
 
-    XML is parsed with the standard library's ElementTree, which expands internal
-    entities (the "billion laughs" blow-up); defusedxml is not a dependency, so any
-    DOCTYPE or ENTITY declaration is rejected before parsing instead. pytest's
+    XML is parsed with the standard library, whose ElementTree expands the entities a
+    document declares (the "billion laughs" blow-up). defusedxml is not a dependency,
+    so a document with a DOCTYPE or ENTITY declaration is refused first: a bare expat
+    pass stops at the declaration's start, before any entity is defined. pytest's
     --junitxml never writes one.
     """
-    data = _read_bytes(path)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _error(path, f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    stripped = text.lstrip()
-    if not stripped:
+    data = _read_bytes(path).removeprefix(codecs.BOM_UTF8).lstrip()
+    if not data:
         raise _error(path, "is empty")
-    if stripped.startswith("<"):
-        return _read_junit(path, text)
-    if stripped[0] in "{[":
+    if data.startswith(b"<"):
+        return _read_junit(path, data)
+    if data.startswith((b"{", b"[")):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _error(path, f"is not UTF-8 JSON ({exc.reason} at byte {exc.start})") from None
         return _read_json(path, text)
-    raise _error(path, f"is not {FORMATS} (it starts with {stripped[:20]!r})")
+    raise _error(path, f"is not {FORMATS} (it starts with {data[:20]!r})")
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -113,25 +117,44 @@ def _error(path: Path, what: str, fix: str = FIX) -> ResultsError:
 # --- JUnit XML -----------------------------------------------------------------------
 
 
-def _read_junit(path: Path, text: str) -> list[TestResult]:
-    if DOCTYPE.search(text):
-        raise _error(
-            path,
-            "has a DOCTYPE or ENTITY declaration, which is refused (entity expansion)",
-            "remove the declaration; pytest --junitxml never writes one",
-        )
+def _read_junit(path: Path, data: bytes) -> list[TestResult]:
+    malformed = (
+        "is truncated or malformed XML ({})",
+        "rerun pytest --junitxml and let it finish writing the file",
+    )
     try:
-        root = ET.fromstring(text.lstrip())
-    except ET.ParseError as exc:
-        line, column = exc.position
+        _refuse_declarations(data)
+    except _Declaration:
         raise _error(
             path,
-            f"is truncated or malformed XML (line {line}, column {column}: {exc.msg})",
-            "rerun pytest --junitxml and let it finish writing the file",
+            "has a DOCTYPE or ENTITY declaration, refused (entity expansion)",
+            "remove the declaration; pytest --junitxml never writes one",
         ) from None
+    except xml.parsers.expat.ExpatError as exc:
+        raise _error(path, malformed[0].format(exc), malformed[1]) from None
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise _error(path, malformed[0].format(exc), malformed[1]) from None
     if root.tag not in ("testsuites", "testsuite"):
         raise _error(path, f"is not {FORMATS} (root element <{root.tag}>)")
     return [_junit_case(path, index, case) for index, case in enumerate(root.iter("testcase"))]
+
+
+class _Declaration(Exception):
+    pass
+
+
+def _refuse_declarations(data: bytes) -> None:
+    """Raise ``_Declaration`` at a DOCTYPE or ENTITY declaration (expat stops there)."""
+
+    def refuse(*_: object) -> None:
+        raise _Declaration
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.Parse(data, True)
 
 
 def _junit_case(path: Path, index: int, case: ET.Element) -> TestResult:
@@ -158,11 +181,23 @@ def _junit_message(element: ET.Element) -> str:
 
 
 def _seconds_to_ms(value: Any) -> float:
+    """A duration in seconds (a number or a string) as milliseconds; 0 when unusable."""
+    if isinstance(value, bool):
+        return 0.0
     try:
         seconds = float(value)
     except (TypeError, ValueError):
         return 0.0
-    return round(seconds * 1000, 3) if seconds >= 0 else 0.0
+    return _milliseconds(seconds * 1000)
+
+
+def _milliseconds(value: Any) -> float:
+    """``value`` as a finite, non-negative number of milliseconds, else 0."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return 0.0
+    if not math.isfinite(value) or value < 0:
+        return 0.0
+    return round(float(value), 3)
 
 
 def _first_line(text: str) -> str:
@@ -179,14 +214,14 @@ def _last_line(text: str) -> str:
 
 
 def _read_json(path: Path, text: str) -> list[TestResult]:
+    rerun = "rerun the tests and let the reporter finish writing the file"
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _error(
-            path,
-            f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
-            "rerun the tests and let the reporter finish writing the file",
-        ) from None
+        where = f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        raise _error(path, f"is not valid JSON ({where})", rerun) from None
+    except RecursionError:
+        raise _error(path, "is JSON nested too deeply to read", rerun) from None
     if isinstance(data, dict) and isinstance(data.get("results"), dict):
         return _read_ctrf(path, data)
     if isinstance(data, dict) and "tests" in data:
@@ -257,22 +292,16 @@ def _read_ctrf(path: Path, data: dict) -> list[TestResult]:
         nodeid = name
         if "::" not in name and isinstance(file_path, str) and file_path:
             nodeid = f"{file_path}::{name}"
-        duration = entry.get("duration")
-        ms = float(duration) if _is_number(duration) and duration >= 0 else 0.0
         message = entry.get("message")
         results.append(
             TestResult(
                 nodeid,
                 status if status in STATUSES else OTHER,
-                ms,
+                _milliseconds(entry.get("duration")),
                 message if isinstance(message, str) else "",
             )
         )
     return results
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 # --- matching results to the node ids the ledger knows -------------------------------
@@ -303,7 +332,7 @@ def match_results(
             unmatched.append(result)
         else:
             groups.setdefault(target, []).append(result)
-    matched = {nodeid: merge(nodeid, group) for nodeid, group in sorted(groups.items())}
+    matched = {nodeid: _merge(nodeid, group) for nodeid, group in sorted(groups.items())}
     return matched, sorted(unmatched, key=_result_order)
 
 
@@ -327,7 +356,7 @@ def _junit_key(nodeid: str) -> str:
     return ".".join(parts) + bracket + params
 
 
-def merge(nodeid: str, results: list[TestResult]) -> TestResult:
+def _merge(nodeid: str, results: list[TestResult]) -> TestResult:
     """One result for ``nodeid`` from several: the worst status, durations summed."""
     statuses = {r.status for r in results}
     status = next((s for s in PRECEDENCE if s in statuses), OTHER)
@@ -341,14 +370,3 @@ def merge(nodeid: str, results: list[TestResult]) -> TestResult:
 
 def _result_order(result: TestResult) -> tuple:
     return (result.nodeid, result.status, result.duration_ms, result.message)
-
-
-__all__ = [
-    "STATUSES",
-    "ResultsError",
-    "TestResult",
-    "match_results",
-    "merge",
-    "read_results",
-    "replace",
-]

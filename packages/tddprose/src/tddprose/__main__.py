@@ -1,0 +1,5 @@
+import sys
+
+from tddprose.cli import main
+
+sys.exit(main())

@@ -1,0 +1,318 @@
+"""The pipeline: discover -> parse (cached) -> collect -> graph -> render -> plan.
+
+``compile_repo`` computes everything and returns a ``Plan`` (what the spec and
+the snapshot should be, which files differ). ``apply_plan`` writes it. Nothing
+is written unless its bytes change; a run whose inputs and outputs are exactly
+as the last sync left them stops early and touches nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tddprose import __version__
+from tddprose.adapters.pytest_static import ADAPTER_VERSION, parse_test_file, suite_path_for
+from tddprose.config import SNAPSHOT_PATH, STATE_DIR, Config
+from tddprose.discovery import SourceFile, discover
+from tddprose.errors import SpecError
+from tddprose.files import read_text_or_none, write_if_changed
+from tddprose.graph import build_graph
+from tddprose.identity import sha256_tag
+from tddprose.ir import Diagnostic, TestFileIR, TestIR
+from tddprose.model import BehaviorGraph
+from tddprose.render import (
+    INDEX_NAME,
+    ORPHANED_NOTES_NAME,
+    Block,
+    layout,
+    ledger_blocks,
+    orphaned_note,
+    render_block,
+    render_block_body,
+    render_file,
+    render_index,
+)
+from tddprose.snapshot import Snapshot, load_snapshot, snapshot_from_graph
+from tddprose.spec_regions import ParsedSpec, parse_spec
+from tddprose.state import State
+
+
+@dataclass
+class Plan:
+    graph: BehaviorGraph | None
+    snapshot: Snapshot
+    previous_snapshot: Snapshot
+    outputs: dict[str, str] = field(default_factory=dict)  # path -> wanted text
+    current: dict[str, str | None] = field(default_factory=dict)  # path -> text on disk
+    deletes: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    up_to_date: bool = False  # the early exit: nothing can have changed
+    broken: list[str] = field(default_factory=list)  # spec files with broken regions
+
+    @property
+    def changes(self) -> list[str]:
+        changed = [p for p, text in sorted(self.outputs.items()) if self.current.get(p) != text]
+        return changed + sorted(self.deletes)
+
+
+def cache_key(config: Config) -> str:
+    import tree_sitter
+
+    parts = [__version__, ADAPTER_VERSION, tree_sitter.__version__, config.digest()]
+    return sha256_tag("|".join(parts), 32)
+
+
+def _stamp(path: Path) -> list[int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _inputs_key(files: list[SourceFile], runner: bool) -> str:
+    # The snapshot is an output too: its stamp is checked with the spec files'.
+    listing = [(f.path, f.size, f.mtime_ns) for f in files]
+    return sha256_tag(json.dumps([listing, runner]), 32)
+
+
+def _read_ir(root: Path, source: SourceFile, config: Config, state: State) -> TestFileIR:
+    cached = state.files.get(source.path)
+    if cached is not None and cached[0] == source.size and cached[1] == source.mtime_ns:
+        return TestFileIR.from_json(json.loads(cached[3]))
+    if source.size > config.max_file_bytes:
+        diagnostic = Diagnostic(
+            "error",
+            "huge_file",
+            f"{source.size} bytes, over limits.max_file_bytes ({config.max_file_bytes})",
+            source.path,
+            0,
+            "split the file, exclude it, or raise limits.max_file_bytes",
+        )
+        ir = TestFileIR("pytest", source.path, "", (), (diagnostic,), parse_error=True)
+        return _keep_last_good(ir, cached)
+    try:
+        data = (root / source.path).read_bytes()
+    except OSError as exc:
+        diagnostic = Diagnostic(
+            "error", "unreadable_file", f"cannot read: {exc.strerror}", source.path, 0, "fix it"
+        )
+        return _keep_last_good(
+            TestFileIR("pytest", source.path, "", (), (diagnostic,), True), cached
+        )
+    sha = sha256_tag(data)
+    if cached is not None and cached[2] == sha:
+        ir_text = cached[3]
+        ir = TestFileIR.from_json(json.loads(ir_text))
+    else:
+        ir = parse_test_file(source.path, data, source.suite_root, config.anchor_tag)
+        ir_text = json.dumps(ir.to_json(), sort_keys=True)
+    good = ir_text if not ir.parse_error else (cached[4] if cached else None)
+    state.put_file(source.path, source.size, source.mtime_ns, sha, ir_text, good)
+    return _keep_last_good(ir, cached) if ir.parse_error else ir
+
+
+def _keep_last_good(ir: TestFileIR, cached) -> TestFileIR:
+    """A file that does not parse keeps the tests of its last good parse."""
+    if cached is None or cached[4] is None:
+        return ir
+    good = TestFileIR.from_json(json.loads(cached[4]))
+    return TestFileIR(ir.framework, ir.file, ir.file_fingerprint, good.tests, ir.diagnostics, True)
+
+
+def compile_repo(
+    root: Path,
+    config: Config,
+    *,
+    runner: bool,
+    state: State,
+    allow_early_exit: bool = False,
+) -> Plan:
+    files, diagnostics = discover(root, config.test_globs, config.exclude_globs)
+    inputs = _inputs_key(files, runner)
+    previous = load_snapshot(root / SNAPSHOT_PATH, SNAPSHOT_PATH)
+    last = state.get_json("last_sync")
+    if (
+        allow_early_exit
+        and last
+        and last["inputs"] == inputs
+        and last["outputs"]
+        and all(_stamp(root / p) == stamp for p, stamp in last["outputs"].items())
+    ):
+        return Plan(None, previous, previous, up_to_date=True)
+    irs = [_read_ir(root, f, config, state) for f in files]
+    state.forget_files({f.path for f in files})
+    tests: list[TestIR] = [t for ir in irs for t in ir.tests]
+    for ir in irs:
+        diagnostics.extend(ir.diagnostics)
+    if runner:
+        tests, found = _with_runner(root, config, state, files, irs, tests)
+        diagnostics.extend(found)
+    kept = tuple(
+        f"test:pytest:{'/'.join(suite_path_for(ir.file, src.suite_root))}"
+        for ir, src in zip(irs, files, strict=True)
+        if ir.parse_error
+    )
+    if not files:
+        diagnostics.append(
+            Diagnostic(
+                "warn",
+                "no_test_files",
+                f"no files match test_globs {list(config.test_globs)}",
+                ".tdd-prose/config.yml",
+                0,
+                "check test_globs",
+            )
+        )
+    graph = build_graph(
+        tests,
+        previous,
+        config,
+        runner_used=runner,
+        kept_prefixes=tuple(p + s for p in kept for s in (":", "/")),
+        diagnostics=tuple(diagnostics),
+    )
+    snapshot = snapshot_from_graph(graph, previous)
+    plan = Plan(graph, snapshot, previous, diagnostics=list(graph.diagnostics))
+    _plan_outputs(root, config, graph, snapshot, plan, state)
+    state.put_json("pending_sync", {"inputs": inputs})
+    return plan
+
+
+def _with_runner(root, config, state, files, irs, tests):
+    from tddprose.runner import collect, reconcile
+
+    key = sha256_tag(
+        json.dumps(
+            [[ir.file, ir.file_fingerprint] for ir in irs] + [config.frameworks[0].collect_cmd]
+        ),
+        32,
+    )
+    cached = state.get_json("manifest")
+    if cached and cached.get("key") == key:
+        manifest = cached["manifest"]
+    else:
+        manifest = collect(root, config.frameworks[0].collect_cmd)
+        state.put_json("manifest", {"key": key, "manifest": manifest})
+    roots = {f.path: f.suite_root for f in files}
+    return reconcile(tests, manifest, roots)
+
+
+def _existing_spec(root: Path, config: Config) -> dict[str, str]:
+    """Spec files tddprose owns (carrying its file marker), path -> text."""
+    if config.single_file:
+        text = read_text_or_none(root / config.spec_output)
+        return {config.spec_output: text} if text is not None else {}
+    directory = root / config.spec_output
+    found = {}
+    if directory.is_dir():
+        for path in sorted(directory.glob("*.md")):
+            text = read_text_or_none(path)
+            if text is not None:
+                found[path.relative_to(root).as_posix()] = text
+    return found
+
+
+def _plan_outputs(root, config, graph, snapshot, plan: Plan, state: State) -> None:
+    existing = _existing_spec(root, config)
+    parsed: dict[str, ParsedSpec] = {p: parse_spec(t, p) for p, t in existing.items()}
+    broken = {p: s for p, s in parsed.items() if s.errors}
+    for spec in broken.values():
+        plan.diagnostics.extend(spec.errors)
+    manual = {}
+    for spec in parsed.values():
+        manual.update(spec.manual)
+    blocks = ledger_blocks(graph, config)
+    files = layout(blocks, config)
+    body_of = {}
+    for block in blocks:
+        digest = block.digest(config.wrap_column)
+        body = state.blocks.get(digest)
+        if body is None:
+            body = render_block_body(block, config.wrap_column)
+            state.put_block(digest, body)
+        body_of[block.block_id] = body
+    rendered_ids = {b.block_id for b in blocks}
+    lost = {b: m for b, m in manual.items() if b not in rendered_ids and m.strip()}
+
+    def section(block: Block) -> str:
+        return render_block(block, body_of[block.block_id], manual.get(block.block_id, ""))
+
+    outputs: dict[str, str] = {}
+    if config.single_file:
+        notes = next(iter(parsed.values())).orphaned_notes if parsed else ""
+        notes += "".join(orphaned_note(b, lost[b]) for b in sorted(lost))
+        sections = [section(b) for b in blocks]
+        outputs[config.spec_output] = render_file(
+            "Behavior ledger", sections, notes if notes else None
+        )
+    else:
+        directory = config.spec_output.rstrip("/")
+        for path, file_blocks in files.items():
+            title = file_blocks[0].title if config.split == "block" else _domain_title(file_blocks)
+            outputs[path] = render_file(title, [section(b) for b in file_blocks])
+        index_path = f"{directory}/{INDEX_NAME}"
+        index_manual = manual.get("_index", "")
+        index_block = Block("_index", "Contents", ())
+        outputs[index_path] = render_file(
+            "Behavior ledger",
+            [
+                render_block(
+                    index_block, render_index(files, directory, config), index_manual
+                ).replace("<!-- tdd-prose:status ok -->", "<!-- tdd-prose:status ok -->", 1)
+            ],
+        )
+        notes_path = f"{directory}/{ORPHANED_NOTES_NAME}"
+        if lost or notes_path in existing:
+            previous_notes = parse_spec(existing.get(notes_path, ""), notes_path)
+            header = previous_notes.orphaned_notes or (
+                "\nManual notes whose block no longer exists. Move them into a block's "
+                "manual region, or delete them.\n"
+            )
+            notes = header + "".join(orphaned_note(b, lost[b]) for b in sorted(lost))
+            outputs[notes_path] = render_file("Orphaned notes", [], notes)
+        for path, spec in parsed.items():
+            if path not in outputs and spec.owned:
+                plan.deletes.append(path)
+    for path in broken:
+        if path in outputs or path in plan.deletes:
+            outputs.pop(path, None)
+            if path in plan.deletes:
+                plan.deletes.remove(path)
+    outputs[SNAPSHOT_PATH] = snapshot.to_text()
+    plan.outputs = outputs
+    plan.current = {p: existing.get(p, read_text_or_none(root / p)) for p in outputs}
+    plan.broken = sorted(broken)
+
+
+def _domain_title(blocks: list[Block]) -> str:
+    return blocks[0].title.split(" / ")[0]
+
+
+def apply_plan(root: Path, plan: Plan, state: State) -> list[str]:
+    """Write what changed; refuse when a spec file's owned regions are broken."""
+    if plan.broken:
+        first = next(d for d in plan.diagnostics if d.code == "malformed_block")
+        raise SpecError(
+            f"{first.path}:{first.line}: {first.message}; not rewriting it so that no manual "
+            f"text is lost. {first.fix}"
+        )
+    written = []
+    for path, text in sorted(plan.outputs.items()):
+        if write_if_changed(root / path, text):
+            written.append(path)
+    for path in plan.deletes:
+        (root / path).unlink(missing_ok=True)
+        written.append(path)
+    pending = state.get_json("pending_sync")
+    if pending is not None:
+        outputs = {p: _stamp(root / p) for p in sorted(plan.outputs)}
+        state.put_json("last_sync", {"inputs": pending["inputs"], "outputs": outputs})
+    return written
+
+
+def state_for(root: Path, config: Config) -> State:
+    return State(root / STATE_DIR, cache_key(config))
