@@ -42,16 +42,13 @@ def test_heuristic_ids_and_blocks_come_from_the_suite_path_and_name():
     assert (behavior.status, behavior.eligibility, behavior.confidence) == (OK, BEHAVIOR, 0.85)
 
 
+ANCHOR = "# @tdd-prose:behavior auth.login.invalid\n"
+
+
 def test_an_anchor_wins_and_renaming_an_anchored_test_keeps_its_id():
-    before = graph(
-        {
-            "tests/auth/test_login.py": "# @tdd-prose:behavior auth.login.invalid\ndef test_a(): pass\n"
-        }
-    )
+    before = graph({"tests/auth/test_login.py": ANCHOR + "def test_a(): pass\n"})
     after = graph(
-        {
-            "tests/auth/test_login.py": "# @tdd-prose:behavior auth.login.invalid\ndef test_b(): pass\n"
-        },
+        {"tests/auth/test_login.py": ANCHOR + "def test_b(): pass\n"},
         snapshot_from_graph(before, Snapshot()),
     )
     assert [b.behavior_id for b in before.behaviors] == ["auth.login.invalid"]
