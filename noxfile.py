@@ -113,6 +113,16 @@ def tpr(session: nox.Session) -> None:
     session.run("python", "-m", "tpr", *command, env=env)
 
 
+@nox.session(python=str(find_python("3.12") or "3.12"))
+def ledger(session: nox.Session) -> None:
+    """tddprose check: fail when spec/ drifts from the tests (the behavior ledger).
+    `nox -s ledger -- sync --apply` regenerates it; any tddprose command works."""
+    install_packages(session, "test")
+    command = session.posargs or ["check"]
+    env = {"QT_QPA_PLATFORM": "offscreen", "TPR_ENV_VALIDATE": "skip"}
+    session.run("python", "-m", "tddprose", *command, env=env)
+
+
 @nox.session
 def milestone(session: nox.Session) -> None:
     """Run a milestone gate: nox -s milestone -- M6 [--step next] (see invoke milestone)."""

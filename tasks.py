@@ -77,6 +77,12 @@ def bench(c, args=""):
     nox(c, "bench", posargs=args)
 
 
+@task(help={"check": "only check that spec/ matches the tests (what CI runs)"})
+def ledger(c, check=False):
+    """Regenerate the behavior ledger in spec/ from the tests (nox ledger)."""
+    nox(c, "ledger", posargs="check" if check else "sync --apply")
+
+
 @task
 def build(c):
     """Build release sdists and wheels of every package into dist/ (nox build)."""
