@@ -9,7 +9,9 @@ as the last sync left them stops early and touches nothing.
 from __future__ import annotations
 
 import json
+import marshal
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,7 +63,13 @@ class Plan:
 def cache_key(config: Config) -> str:
     import tree_sitter
 
-    parts = [__version__, ADAPTER_VERSION, tree_sitter.__version__, config.digest()]
+    parts = [
+        __version__,
+        ADAPTER_VERSION,
+        tree_sitter.__version__,
+        sys.version,
+        config.digest(),
+    ]
     return sha256_tag("|".join(parts), 32)
 
 
@@ -79,47 +87,91 @@ def _inputs_key(files: list[SourceFile], runner: bool) -> str:
     return sha256_tag(json.dumps([listing, runner]), 32)
 
 
-def _read_ir(root: Path, source: SourceFile, config: Config, state: State) -> TestFileIR:
-    cached = state.files.get(source.path)
-    if cached is not None and cached[0] == source.size and cached[1] == source.mtime_ns:
-        return TestFileIR.from_json(json.loads(cached[3]))
-    if source.size > config.max_file_bytes:
-        diagnostic = Diagnostic(
-            "error",
-            "huge_file",
-            f"{source.size} bytes, over limits.max_file_bytes ({config.max_file_bytes})",
-            source.path,
-            0,
-            "split the file, exclude it, or raise limits.max_file_bytes",
-        )
-        ir = TestFileIR("pytest", source.path, "", (), (diagnostic,), parse_error=True)
-        return _keep_last_good(ir, cached)
-    try:
-        data = (root / source.path).read_bytes()
-    except OSError as exc:
-        diagnostic = Diagnostic(
-            "error", "unreadable_file", f"cannot read: {exc.strerror}", source.path, 0, "fix it"
-        )
-        return _keep_last_good(
-            TestFileIR("pytest", source.path, "", (), (diagnostic,), True), cached
-        )
-    sha = sha256_tag(data)
-    if cached is not None and cached[2] == sha:
-        ir_text = cached[3]
-        ir = TestFileIR.from_json(json.loads(ir_text))
-    else:
-        ir = parse_test_file(source.path, data, source.suite_root, config.anchor_tag)
-        ir_text = json.dumps(ir.to_json(), sort_keys=True)
-    good = ir_text if not ir.parse_error else (cached[4] if cached else None)
-    state.put_file(source.path, source.size, source.mtime_ns, sha, ir_text, good)
-    return _keep_last_good(ir, cached) if ir.parse_error else ir
+PARALLEL_PARSE_MIN_FILES = 64
+
+
+def _encode_ir(data: dict) -> bytes:
+    """The cache's form of one file's IR. marshal (plain dicts, lists and strings only,
+    written and read by this code alone) decodes several times faster than JSON, and
+    the cache key includes the Python version, whose marshal format it is."""
+    return marshal.dumps(data)
+
+
+def _decode_ir(blob: bytes) -> dict:
+    return marshal.loads(blob)
+
+
+def _parse_encoded(job: tuple[str, bytes, str, str]) -> bytes:
+    """Worker: parse one file, return its IR encoded (plain bytes cross processes)."""
+    return _encode_ir(parse_test_file(*job).to_json())
+
+
+def _parse_all(jobs: list[tuple[str, bytes, str, str]]) -> list[bytes]:
+    """Parse files, on every core when there are many (cold runs)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) < PARALLEL_PARSE_MIN_FILES or workers < 2:
+        return [_parse_encoded(job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        return list(pool.map(_parse_encoded, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+
+
+def _read_irs(
+    root: Path, files: list[SourceFile], config: Config, state: State
+) -> list[TestFileIR]:
+    """Each file's IR: from the cache when its stat or its hash is unchanged, else parsed."""
+    irs: list[TestFileIR | None] = [None] * len(files)
+    jobs, pending = [], []
+    for index, source in enumerate(files):
+        cached = state.files.get(source.path)
+        if cached is not None and cached[0] == source.size and cached[1] == source.mtime_ns:
+            irs[index] = _keep_last_good(TestFileIR.from_json(_decode_ir(cached[3])), cached)
+            continue
+        if source.size > config.max_file_bytes:
+            diagnostic = Diagnostic(
+                "error",
+                "huge_file",
+                f"{source.size} bytes, over limits.max_file_bytes ({config.max_file_bytes})",
+                source.path,
+                0,
+                "split the file, exclude it, or raise limits.max_file_bytes",
+            )
+            ir = TestFileIR("pytest", source.path, "", (), (diagnostic,), parse_error=True)
+            irs[index] = _keep_last_good(ir, cached)
+            continue
+        try:
+            data = (root / source.path).read_bytes()
+        except OSError as exc:
+            diagnostic = Diagnostic(
+                "error", "unreadable_file", f"cannot read: {exc.strerror}", source.path, 0, "fix it"
+            )
+            ir = TestFileIR("pytest", source.path, "", (), (diagnostic,), parse_error=True)
+            irs[index] = _keep_last_good(ir, cached)
+            continue
+        sha = sha256_tag(data)
+        if cached is not None and cached[2] == sha:
+            ir_text = cached[3]
+            irs[index] = _keep_last_good(TestFileIR.from_json(_decode_ir(ir_text)), cached)
+            state.put_file(source.path, source.size, source.mtime_ns, sha, ir_text, cached[4])
+            continue
+        jobs.append((source.path, data, source.suite_root, config.anchor_tag))
+        pending.append((index, source, sha, cached))
+    for (index, source, sha, cached), ir_text in zip(pending, _parse_all(jobs), strict=True):
+        ir = TestFileIR.from_json(_decode_ir(ir_text))
+        good = ir_text if not ir.parse_error else (cached[4] if cached else None)
+        state.put_file(source.path, source.size, source.mtime_ns, sha, ir_text, good)
+        irs[index] = _keep_last_good(ir, cached) if ir.parse_error else ir
+    return irs
 
 
 def _keep_last_good(ir: TestFileIR, cached) -> TestFileIR:
     """A file that does not parse keeps the tests of its last good parse."""
-    if cached is None or cached[4] is None:
+    if not ir.parse_error or cached is None or cached[4] is None:
         return ir
-    good = TestFileIR.from_json(json.loads(cached[4]))
+    good = TestFileIR.from_json(_decode_ir(cached[4]))
     return TestFileIR(ir.framework, ir.file, ir.file_fingerprint, good.tests, ir.diagnostics, True)
 
 
@@ -143,7 +195,7 @@ def compile_repo(
         and all(_stamp(root / p) == stamp for p, stamp in last["outputs"].items())
     ):
         return Plan(None, previous, previous, up_to_date=True)
-    irs = [_read_ir(root, f, config, state) for f in files]
+    irs = _read_irs(root, files, config, state)
     state.forget_files({f.path for f in files})
     tests: list[TestIR] = [t for ir in irs for t in ir.tests]
     for ir in irs:

@@ -9,9 +9,9 @@ marked ``needs_review``. Tests that disappeared leave their behaviors
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 
 from tddprose.config import Config
 from tddprose.discovery import matches
@@ -84,11 +84,18 @@ def heuristic_id(test: TestIR) -> str:
 def is_internal(test: TestIR, config: Config) -> bool:
     if test.anchors:
         return False
-    if matches(test.locator.path, config.internal_patterns):
+    if _path_matches(test.locator.path, config.internal_patterns):
         return True
-    if INTERNAL_MARKERS.intersection(test.markers) or INTERNAL_FIXTURES.intersection(test.fixtures):
+    if not INTERNAL_MARKERS.isdisjoint(test.markers):
+        return True
+    if not INTERNAL_FIXTURES.isdisjoint(test.fixtures):
         return True
     return config.eligibility_default == INTERNAL
+
+
+@cache
+def _path_matches(path: str, patterns: tuple[str, ...]) -> bool:
+    return matches(path, patterns)
 
 
 def _dedupe_test_ids(tests: list[TestIR]) -> tuple[list[TestIR], list[Diagnostic]]:
@@ -185,8 +192,16 @@ def build_graph(
             claims[minted].append(_Claim(test, CONFIDENCE_AMBIGUOUS, [*reasons, why]))
         else:
             claims[candidate].append(_Claim(test, CONFIDENCE_HEURISTIC, reasons))
+    block_memo: dict[tuple[str, ...], str] = {}
+
+    def block_of(test: TestIR) -> str:
+        block = block_memo.get(test.suite_path)
+        if block is None:
+            block = block_memo[test.suite_path] = block_for(test, config)
+        return block
+
     behaviors = [
-        _behavior(behavior_id, claims[behavior_id], snapshot, config, all_diagnostics)
+        _behavior(behavior_id, claims[behavior_id], snapshot, config, all_diagnostics, block_of)
         for behavior_id in claims
     ]
     for behavior_id, old in snapshot.behaviors.items():
@@ -241,14 +256,14 @@ def _evidence(claim: _Claim, share: int) -> list[Evidence]:
     ]
 
 
-def _behavior(behavior_id, claims, snapshot: Snapshot, config, diagnostics) -> Behavior:
+def _behavior(behavior_id, claims, snapshot: Snapshot, config, diagnostics, block_of) -> Behavior:
     claims = sorted(claims, key=lambda c: c.test.test_id)
     previous = snapshot.behaviors.get(behavior_id)
     evidence = []
     for claim in claims:
         evidence.extend(_evidence(claim, max(1, len(claim.test.anchors))))
     reasons = sorted({r for c in claims for r in c.reasons})
-    blocks = sorted({block_for(c.test, config) for c in claims})
+    blocks = sorted({block_of(c.test) for c in claims})
     if previous is not None and previous.provenance == HUMAN_APPROVED:
         block_id, title = previous.block_id, previous.title
     else:
@@ -318,12 +333,12 @@ def _unevidenced(old, kept: bool) -> Behavior:
 
 
 def _fingerprint(title, block_id, eligibility, evidence, claims) -> str:
-    content = {
-        "title": title,
-        "block_id": block_id,
-        "eligibility": eligibility,
-        "evidence": [[e.case_id, e.weight, e.active] for e in evidence],
-        "checks": {c.test.test_id: [a.structure for a in c.test.assertions] for c in claims},
-        "cases": {c.test.test_id: [p.hash for p in c.test.parameters] for c in claims},
-    }
-    return sha256_tag(json.dumps(content, sort_keys=True), 32)
+    """Hash of the behavior's canonical content: title, block, eligibility, its
+    evidence, and the structure of each evidence test's assertions and cases."""
+    parts = [title, block_id, eligibility]
+    parts.extend(f"{e.test_id}[{e.case}]{e.weight}{e.active}" for e in evidence)
+    for claim in claims:
+        parts.append(claim.test.test_id)
+        parts.extend(a.structure for a in claim.test.assertions)
+        parts.extend(p.hash for p in claim.test.parameters)
+    return sha256_tag("\x1f".join(parts), 32)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import cache
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -29,6 +30,7 @@ def case_test_id(test_id: str, case: str) -> str:
     return f"{test_id}[{case}]"
 
 
+@cache
 def slug(segment: str) -> str:
     """``test_login`` -> ``login``, ``TestSessionRefresh`` -> ``session_refresh``."""
     text = segment

@@ -66,21 +66,58 @@ class TestIR:
     dynamic_parameters: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Hand-written: dataclasses.asdict's deep copy dominated cold syncs.
+        return {
+            "test_id": self.test_id,
+            "suite_path": list(self.suite_path),
+            "name": self.name,
+            "title": self.title,
+            "nodeid": self.nodeid,
+            "locator": {
+                "path": self.locator.path,
+                "start_line": self.locator.start_line,
+                "end_line": self.locator.end_line,
+            },
+            "parameters": [{"name": p.name, "hash": p.hash} for p in self.parameters],
+            "assertions": [
+                {
+                    "kind": a.kind,
+                    "matcher": a.matcher,
+                    "expected_literal": a.expected_literal,
+                    "structure": a.structure,
+                }
+                for a in self.assertions
+            ],
+            "anchors": list(self.anchors),
+            "markers": list(self.markers),
+            "fixtures": list(self.fixtures),
+            "status": self.status,
+            "source": self.source,
+            "dynamic_parameters": self.dynamic_parameters,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TestIR:
+        # Explicit and positional: this runs for every cached test on every sync.
+        locator = data["locator"]
         return cls(
-            **{
-                **data,
-                "suite_path": tuple(data["suite_path"]),
-                "locator": Locator(**data["locator"]),
-                "parameters": tuple(Parameter(**p) for p in data["parameters"]),
-                "assertions": tuple(Assertion(**a) for a in data["assertions"]),
-                "anchors": tuple(data["anchors"]),
-                "markers": tuple(data["markers"]),
-                "fixtures": tuple(data["fixtures"]),
-            }
+            data["test_id"],
+            tuple(data["suite_path"]),
+            data["name"],
+            data["title"],
+            data["nodeid"],
+            Locator(locator["path"], locator["start_line"], locator["end_line"]),
+            tuple(Parameter(p["name"], p["hash"]) for p in data["parameters"]),
+            tuple(
+                Assertion(a["kind"], a["matcher"], a["expected_literal"], a["structure"])
+                for a in data["assertions"]
+            ),
+            tuple(data["anchors"]),
+            tuple(data["markers"]),
+            tuple(data["fixtures"]),
+            data["status"],
+            data["source"],
+            data["dynamic_parameters"],
         )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tddprose.errors import SnapshotError
+from tddprose.jsonfmt import _encode_string, pretty_json
 from tddprose.model import AUTO_ACCEPTED, HUMAN_APPROVED, PROVENANCES, BehaviorGraph
 
 SNAPSHOT_VERSION = 1
@@ -51,22 +52,36 @@ class Snapshot:
         return bound
 
     def to_text(self) -> str:
-        data = {
-            "version": SNAPSHOT_VERSION,
-            "aliases": dict(sorted(self.aliases.items())),
-            "behaviors": {
-                b.behavior_id: {
-                    "block_id": b.block_id,
-                    "eligibility": b.eligibility,
-                    "evidence": sorted(b.evidence),
-                    "fingerprint": b.fingerprint,
-                    "provenance": b.provenance,
-                    "title": b.title,
-                }
-                for b in sorted(self.behaviors.values(), key=lambda b: b.behavior_id)
-            },
-        }
-        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        """Canonical JSON (sorted keys, two-space indent), built per behavior with the
+        C string encoder: this runs on every sync over every behavior."""
+        q = _encode_string
+        chunks = []
+        for b in sorted(self.behaviors.values(), key=lambda b: b.behavior_id):
+            evidence = (
+                "[\n" + ",\n".join(f"        {q(t)}" for t in sorted(b.evidence)) + "\n      ]"
+                if b.evidence
+                else "[]"
+            )
+            chunks.append(
+                f"    {q(b.behavior_id)}: {{\n"
+                f'      "block_id": {q(b.block_id)},\n'
+                f'      "eligibility": {q(b.eligibility)},\n'
+                f'      "evidence": {evidence},\n'
+                f'      "fingerprint": {q(b.fingerprint)},\n'
+                f'      "provenance": {q(b.provenance)},\n'
+                f'      "title": {q(b.title)}\n'
+                "    }"
+            )
+        aliases = pretty_json(dict(sorted(self.aliases.items()))).rstrip("\n")
+        aliases = aliases.replace("\n", "\n  ")
+        behaviors = "{\n" + ",\n".join(chunks) + "\n  }" if chunks else "{}"
+        return (
+            "{\n"
+            f'  "aliases": {aliases},\n'
+            f'  "behaviors": {behaviors},\n'
+            f'  "version": {SNAPSHOT_VERSION}\n'
+            "}\n"
+        )
 
 
 def parse_snapshot(text: str, where: str) -> Snapshot:

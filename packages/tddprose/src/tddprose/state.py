@@ -24,7 +24,7 @@ LOCK_NAME = "tddprose.lock"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha TEXT, ir TEXT, good TEXT
+    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha TEXT, ir BLOB, good BLOB
 );
 CREATE TABLE IF NOT EXISTS blocks (digest TEXT PRIMARY KEY, body TEXT NOT NULL);
 """
@@ -60,7 +60,7 @@ class State:
     def __init__(self, state_dir: Path, cache_key: str):
         self.path = state_dir / STATE_NAME
         self.cache_key = cache_key
-        self.files: dict[str, tuple[int, int, str, str, str | None]] = {}
+        self.files: dict[str, tuple[int, int, str, bytes, bytes | None]] = {}
         self.blocks: dict[str, str] = {}
         self.meta: dict[str, str] = {}
         self._dirty_files: dict[str, tuple] = {}
@@ -99,7 +99,9 @@ class State:
             self.meta[key] = text
             self._dirty_meta[key] = text
 
-    def put_file(self, path: str, size: int, mtime_ns: int, sha: str, ir: str, good: str | None):
+    def put_file(
+        self, path: str, size: int, mtime_ns: int, sha: str, ir: bytes, good: bytes | None
+    ):
         row = (size, mtime_ns, sha, ir, good)
         if self.files.get(path) != row:
             self.files[path] = row

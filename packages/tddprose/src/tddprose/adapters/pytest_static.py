@@ -219,7 +219,25 @@ def _marks_from_pytestmark(value, marks: _Marks) -> None:
         _read_mark(item, marks)
 
 
+_SIMPLE_STRING_PARTS = ("string_start", "string_content", "string_end")
+
+
 def _literal(node):
+    kind = node.type
+    if kind == "string":
+        parts = node.children
+        if (
+            len(parts) == 3
+            and tuple(p.type for p in parts) == _SIMPLE_STRING_PARTS
+            and parts[0].text in (b'"', b"'", b'"""', b"'''")
+        ):
+            return parts[1].text.decode("utf-8", errors="replace")  # no prefix, no escapes
+        if len(parts) == 2 and parts[0].text in (b'"', b"'", b'"""', b"'''"):
+            return ""
+    elif kind == "integer" and node.text.isdigit():
+        return int(node.text)
+    elif kind in ("true", "false", "none"):
+        return {"true": True, "false": False, "none": None}[kind]
     try:
         return ast.literal_eval(_text(node))
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -347,6 +365,10 @@ _SPACE = re.compile(rb"\s+")
 
 def _compact(node) -> bytes:
     """A node's source with whitespace and comments removed (formatting-proof)."""
+    text = node.text
+    if b"#" not in text:
+        # No comment: drop all whitespace (inside strings too; this is only a hash).
+        return _SPACE.sub(b"", text)
     pieces = []
     stack = [node]
     while stack:
