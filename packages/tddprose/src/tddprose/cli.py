@@ -198,9 +198,9 @@ def _ready(root, config, args) -> int:
 
 
 def _base_snapshot(root: Path, ref: str):
-    from tddprose.snapshot import Snapshot, parse_snapshot
-
     import subprocess
+
+    from tddprose.snapshot import Snapshot, parse_snapshot
 
     try:
         completed = subprocess.run(
