@@ -217,3 +217,36 @@ def test_the_same_tests_in_any_order_give_the_same_graph():
     forward = build_graph(collect_tests(files), Snapshot(), CONFIG)
     backward = build_graph(list(reversed(collect_tests(files))), Snapshot(), CONFIG)
     assert forward.behaviors == backward.behaviors
+
+
+def test_the_snapshot_writer_gives_the_bytes_of_canonical_json():
+    import json
+
+    from tddprose.snapshot import SnapshotBehavior
+
+    snapshot = Snapshot(
+        {
+            "b.x": SnapshotBehavior("b.x", 'Quote " é\n', "b", BEHAVIOR, ("t2", "t1"), "f1"),
+            "a": SnapshotBehavior("a", "A", "a", INTERNAL, (), "f2", "human_approved"),
+        },
+        {"old": "new"},
+    )
+    canonical = {
+        "version": 1,
+        "aliases": {"old": "new"},
+        "behaviors": {
+            b.behavior_id: {
+                "block_id": b.block_id,
+                "eligibility": b.eligibility,
+                "evidence": sorted(b.evidence),
+                "fingerprint": b.fingerprint,
+                "provenance": b.provenance,
+                "title": b.title,
+            }
+            for b in snapshot.behaviors.values()
+        },
+    }
+    expected = json.dumps(canonical, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    assert snapshot.to_text() == expected
+    empty = {"aliases": {}, "behaviors": {}, "version": 1}
+    assert Snapshot().to_text() == json.dumps(empty, indent=2) + "\n"

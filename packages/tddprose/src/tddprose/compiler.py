@@ -131,25 +131,24 @@ def _read_irs(
             irs[index] = _keep_last_good(TestFileIR.from_json(_decode_ir(cached[3])), cached)
             continue
         if source.size > config.max_file_bytes:
-            diagnostic = Diagnostic(
-                "error",
+            irs[index] = _unparsed(
+                source,
+                cached,
                 "huge_file",
                 f"{source.size} bytes, over limits.max_file_bytes ({config.max_file_bytes})",
-                source.path,
-                0,
                 "split the file, exclude it, or raise limits.max_file_bytes",
             )
-            ir = TestFileIR("pytest", source.path, "", (), (diagnostic,), parse_error=True)
-            irs[index] = _keep_last_good(ir, cached)
             continue
         try:
             data = (root / source.path).read_bytes()
         except OSError as exc:
-            diagnostic = Diagnostic(
-                "error", "unreadable_file", f"cannot read: {exc.strerror}", source.path, 0, "fix it"
+            irs[index] = _unparsed(
+                source,
+                cached,
+                "unreadable_file",
+                f"cannot read: {exc.strerror}",
+                "fix its permissions",
             )
-            ir = TestFileIR("pytest", source.path, "", (), (diagnostic,), parse_error=True)
-            irs[index] = _keep_last_good(ir, cached)
             continue
         sha = sha256_tag(data)
         if cached is not None and cached[2] == sha:
@@ -165,6 +164,12 @@ def _read_irs(
         state.put_file(source.path, source.size, source.mtime_ns, sha, ir_text, good)
         irs[index] = _keep_last_good(ir, cached) if ir.parse_error else ir
     return irs
+
+
+def _unparsed(source: SourceFile, cached, code: str, message: str, fix: str) -> TestFileIR:
+    diagnostic = Diagnostic("error", code, message, source.path, 0, fix)
+    ir = TestFileIR("pytest", source.path, "", (), (diagnostic,), parse_error=True)
+    return _keep_last_good(ir, cached)
 
 
 def _keep_last_good(ir: TestFileIR, cached) -> TestFileIR:

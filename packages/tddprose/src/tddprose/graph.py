@@ -10,7 +10,7 @@ marked ``needs_review``. Tests that disappeared leave their behaviors
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from tddprose.config import Config
@@ -117,15 +117,9 @@ def _dedupe_test_ids(tests: list[TestIR]) -> tuple[list[TestIR], list[Diagnostic
                         "rename one of the tests, or anchor it with a behavior id",
                     )
                 )
-            test = _with_test_id(test, f"{test.test_id}#{count}")
+            test = replace(test, test_id=f"{test.test_id}#{count}")
         unique.append(test)
     return unique, diagnostics
-
-
-def _with_test_id(test: TestIR, test_id: str) -> TestIR:
-    from dataclasses import replace
-
-    return replace(test, test_id=test_id)
 
 
 def build_graph(

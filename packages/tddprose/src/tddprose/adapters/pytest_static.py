@@ -175,6 +175,18 @@ class _Marks:
         )
 
 
+def _split_arguments(arguments) -> tuple[list, dict]:
+    """A call's argument_list node -> (positional nodes, {keyword: value node})."""
+    named = arguments.named_children if arguments is not None else []
+    positional = [a for a in named if a.type != "keyword_argument"]
+    keywords = {
+        _text(a.child_by_field_name("name")): a.child_by_field_name("value")
+        for a in named
+        if a.type == "keyword_argument"
+    }
+    return positional, keywords
+
+
 def _read_mark(expression, marks: _Marks) -> None:
     call_args = None
     target = expression
@@ -192,14 +204,7 @@ def _read_mark(expression, marks: _Marks) -> None:
     else:
         return
     marks.names.append(mark)
-    positional = [
-        a for a in (call_args.named_children if call_args else []) if a.type != "keyword_argument"
-    ]
-    keywords = {
-        _text(a.child_by_field_name("name")): a.child_by_field_name("value")
-        for a in (call_args.named_children if call_args else [])
-        if a.type == "keyword_argument"
-    }
+    positional, keywords = _split_arguments(call_args)
     if mark == "skip":
         marks.status = SKIP
     elif mark == "xfail" and not positional and "condition" not in keywords:
@@ -268,13 +273,7 @@ def _argnames(node) -> list[str] | None:
 
 def _cases(arguments) -> list[tuple[str, str]] | None:
     """[(id, source hash)] for one parametrize call, or None when not literal."""
-    named = arguments.named_children
-    positional = [a for a in named if a.type != "keyword_argument"]
-    keywords = {
-        _text(a.child_by_field_name("name")): a.child_by_field_name("value")
-        for a in named
-        if a.type == "keyword_argument"
-    }
+    positional, keywords = _split_arguments(arguments)
     names_node = positional[0] if positional else keywords.get("argnames")
     values_node = positional[1] if len(positional) > 1 else keywords.get("argvalues")
     if names_node is None or values_node is None or values_node.type not in ("list", "tuple"):
@@ -558,14 +557,7 @@ def _assertion(node) -> Assertion | None:
         return _assert_statement(node, structure)
     name = _dotted(node.child_by_field_name("function"))
     last = name.rsplit(".", 1)[-1]
-    arguments = node.child_by_field_name("arguments")
-    args = list(arguments.named_children) if arguments is not None else []
-    positional = [a for a in args if a.type != "keyword_argument"]
-    keywords = {
-        _text(a.child_by_field_name("name")): a.child_by_field_name("value")
-        for a in args
-        if a.type == "keyword_argument"
-    }
+    positional, keywords = _split_arguments(node.child_by_field_name("arguments"))
     if name.startswith("pytest.") and last in _CONTEXT_CHECKS:
         expected = positional[0] if positional else None
         matcher = f"pytest.{last}({_text(expected)})" if expected is not None else f"pytest.{last}"
