@@ -76,6 +76,7 @@ def send(transport, msg_type: MessageType, payload=None) -> None:
 # --------------------------------------------------------------- seed plan, M7
 
 
+# @tdd-prose:behavior handshake.version.compatible
 def test_handshake_compatible():
     outcome, ack = handshake("1.0", "1.0")
 
@@ -92,6 +93,7 @@ def test_handshake_compatible():
     assert "token" not in outcome.peer  # the secret is never handed on
 
 
+# @tdd-prose:behavior handshake.version.minor_difference_is_compatible
 def test_handshake_minor_version_compat():
     outcome, ack = handshake(gui_version="1.2", tracer_version="1.0")
 
@@ -100,6 +102,7 @@ def test_handshake_minor_version_compat():
     assert ack["protocol_version"] == "1.2"
 
 
+# @tdd-prose:behavior handshake.version.major_mismatch_is_refused
 def test_handshake_major_mismatch():
     outcome, rejected = handshake(gui_version="2.0", tracer_version="1.0")
 
@@ -120,6 +123,7 @@ def test_handshake_result_has_upgrade_message():
     assert str(rejected) == outcome.message
 
 
+# @tdd-prose:behavior handshake.timeout
 def test_handshake_timeout():
     assert HANDSHAKE_TIMEOUT == 5.0
     assert inspect.signature(accept_handshake).parameters["timeout"].default == HANDSHAKE_TIMEOUT
@@ -138,6 +142,7 @@ def test_handshake_timeout():
         assert reply.payload["accepted"] is False
 
 
+# @tdd-prose:behavior handshake.is_the_first_message
 def test_handshake_is_first_message():
     with SocketServer() as server:
         opening = Background(
@@ -267,6 +272,7 @@ def test_right_token_is_accepted_through_open():
                 assert receive(gui).payload == {"text": "hello"}
 
 
+# @tdd-prose:behavior handshake.token.wrong_token_is_refused
 def test_wrong_token_is_unauthorized_and_nothing_more_is_read():
     with transport_pair() as (gui, tracer):
         send(tracer, MessageType.HANDSHAKE, handshake_payload(token="not-" + TOKEN))
@@ -311,6 +317,7 @@ def test_tracer_without_a_token_learns_why():
     assert TRACER_TOKEN_ENV_VAR in rejected.message
 
 
+# @tdd-prose:behavior handshake.token.checked_before_the_version
 def test_token_is_checked_before_the_version():
     outcome, _ = handshake(gui_version="2.0", tracer_version="1.0", token="wrong")
 

@@ -92,6 +92,7 @@ def test_roundtrip_batch_message():
     assert got[3]["value"] == "text"
 
 
+# @tdd-prose:behavior wire.every_message_type_round_trips
 @pytest.mark.parametrize("msg_type", list(MessageType), ids=lambda t: t.name)
 def test_roundtrip_all_message_types(msg_type):
     msg = Message(msg_type, {"n": 1, "data": np.arange(3.0)}, timestamp=42.0)
@@ -104,6 +105,7 @@ def test_roundtrip_all_message_types(msg_type):
     np.testing.assert_array_equal(out.payload["data"], [0.0, 1.0, 2.0])
 
 
+# @tdd-prose:behavior wire.truncated_frames_are_protocol_errors
 def test_decode_truncated_bytes_raises():
     frame = bytes(encode_message(Message(MessageType.DATA_PROBE_VALUE, {"v": np.arange(4)})))
 
@@ -112,6 +114,7 @@ def test_decode_truncated_bytes_raises():
             decode_message(frame[:length])
 
 
+# @tdd-prose:behavior wire.garbage_is_a_protocol_error
 def test_decode_garbage_raises():
     rng = random.Random(7)
     for size in [0, 1, 7, 8, 9, 64, 1000]:

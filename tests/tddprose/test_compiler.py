@@ -407,3 +407,20 @@ def test_help_and_usage_errors(capsys):
     )
     assert completed.returncode == 2
     assert "run `tddprose init`" in completed.stderr
+
+
+def test_forget_removes_only_orphaned_behaviors_from_the_snapshot(tmp_path, capsys):
+    root = make_repo(tmp_path)
+    assert sync(root) == 0
+    source = root / "tests/billing/test_invoices.py"
+    source.write_text(source.read_text().replace("def test_invoices_total", "def _gone"))
+    assert sync(root) == 0
+    assert run(root, "forget", "--no-runner", "auth.login.invalid_credentials") == 2
+    assert "only orphaned behaviors can be forgotten" in capsys.readouterr().err
+    assert run(root, "forget", "--no-runner", "--all-orphaned") == 0
+    assert "forgot billing.invoices.invoices_total_their_lines" in capsys.readouterr().out
+    assert sync(root) == 0
+    assert not (root / "spec/billing.md").exists()  # only an internal test is left there
+    snapshot = (root / ".tdd-prose/mapping.snapshot.json").read_text()
+    assert "invoices_total_their_lines" not in snapshot
+    assert run(root, "check", "--no-runner") == 0

@@ -74,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     diff = graph_command("diff", "behavior changes against a git ref's snapshot (for PRs)")
     diff.add_argument("--base", help="git ref whose snapshot is the base (default: the file)")
     diff.add_argument("--github", action="store_true", help="also print GitHub annotations")
+    forget = graph_command(
+        "forget", "remove orphaned behaviors from the snapshot (the only way one is removed)"
+    )
+    forget.add_argument("behavior_ids", nargs="*", metavar="BEHAVIOR_ID")
+    forget.add_argument("--all-orphaned", action="store_true", help="every orphaned behavior")
     report = graph_command("report", "overlay test results on the behaviors (never touches spec/)")
     report.add_argument(
         "--from",
@@ -259,7 +264,43 @@ def _report(root, config, args) -> int:
     return EXIT_OK
 
 
+def _forget(root, config, args) -> int:
+    from dataclasses import replace
+
+    from tddprose.files import write_if_changed
+    from tddprose.model import ORPHANED
+
+    plan, state = _compile(root, config, args)
+    state.save()
+    statuses = {b.behavior_id: b.status for b in plan.graph.behaviors}
+    wanted = set(args.behavior_ids)
+    if args.all_orphaned:
+        wanted |= {b for b, s in statuses.items() if s == ORPHANED}
+    if not wanted:
+        print("tddprose: name behavior ids to forget, or pass --all-orphaned", file=sys.stderr)
+        return EXIT_INPUT
+    for behavior_id in sorted(wanted):
+        if behavior_id not in plan.previous_snapshot.behaviors:
+            print(f"tddprose: {behavior_id}: not in {SNAPSHOT_PATH}", file=sys.stderr)
+            return EXIT_INPUT
+        if statuses.get(behavior_id) != ORPHANED:
+            print(
+                f"tddprose: {behavior_id} still has tests ({statuses.get(behavior_id)}); "
+                "only orphaned behaviors can be forgotten",
+                file=sys.stderr,
+            )
+            return EXIT_INPUT
+    kept = {k: v for k, v in plan.previous_snapshot.behaviors.items() if k not in wanted}
+    snapshot = replace(plan.previous_snapshot, behaviors=kept)
+    write_if_changed(root / SNAPSHOT_PATH, snapshot.to_text())
+    for behavior_id in sorted(wanted):
+        print(f"forgot {behavior_id}")
+    print("next: tddprose sync --apply")
+    return EXIT_OK
+
+
 _COMMANDS = {
+    "forget": _forget,
     "sync": _sync,
     "check": _check,
     "coverage": _coverage,
