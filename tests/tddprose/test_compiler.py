@@ -424,3 +424,28 @@ def test_forget_removes_only_orphaned_behaviors_from_the_snapshot(tmp_path, caps
     snapshot = (root / ".tdd-prose/mapping.snapshot.json").read_text()
     assert "invoices_total_their_lines" not in snapshot
     assert run(root, "check", "--no-runner") == 0
+
+
+def test_only_impacted_blocks_are_rendered_and_the_cache_keeps_only_current_ones(
+    tmp_path, capsys, monkeypatch
+):
+    import sqlite3
+
+    from tddprose import compiler
+
+    root = make_repo(tmp_path)
+    assert sync(root) == 0
+    rendered = []
+    real = compiler.render_block_body
+    monkeypatch.setattr(
+        compiler,
+        "render_block_body",
+        lambda block, width: rendered.append(block.block_id) or real(block, width),
+    )
+    with open(root / "tests/billing/test_invoices.py", "a") as handle:
+        handle.write("\n\ndef test_credit_notes_are_negative():\n    assert credit(1) < 0\n")
+    assert sync(root) == 0
+    assert rendered == ["billing"]
+    with sqlite3.connect(root / ".tdd-prose/state.sqlite") as connection:
+        (bodies,) = connection.execute("SELECT COUNT(*) FROM blocks").fetchone()
+    assert bodies == 2  # auth and the new billing body; the old billing body is pruned

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from tddprose.files import write_if_changed, write_json_if_changed
 from tddprose.model import BehaviorGraph
 from tddprose.snapshot import Snapshot
 
@@ -80,6 +83,11 @@ def diff_markdown(diff: dict) -> str:
                 line += ": " + ", ".join(sorted(changes))
             lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def write_behavior_diff(reports_dir: Path, diff: dict) -> None:
+    write_json_if_changed(reports_dir / "behavior-diff.json", diff)
+    write_if_changed(reports_dir / "behavior-diff.md", diff_markdown(diff))
 
 
 def _escape(text: str) -> str:

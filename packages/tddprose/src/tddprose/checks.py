@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tddprose.behavior_diff import behavior_diff, diff_markdown
+from tddprose.behavior_diff import behavior_diff, write_behavior_diff
 from tddprose.compiler import Plan
-from tddprose.config import SNAPSHOT_PATH, STATE_DIR, Config
-from tddprose.files import write_if_changed
+from tddprose.config import REPORTS_DIR, SNAPSHOT_PATH, Config
+from tddprose.files import write_json_if_changed
 from tddprose.ir import Diagnostic
 from tddprose.model import NEEDS_REVIEW, ORPHANED
-
-REPORTS_DIR = f"{STATE_DIR}/reports"
 
 
 @dataclass
@@ -64,21 +61,26 @@ def snapshot_integrity(plan: Plan) -> list[Diagnostic]:
     return found
 
 
+def unified_diffs(plan: Plan) -> list[str]:
+    """What a sync would change, one unified diff per file."""
+    diffs = []
+    for path in plan.changes:
+        if path in plan.deletes:
+            diffs.append(f"--- {path}\n+++ /dev/null (no longer generated)\n")
+            continue
+        before = (plan.current.get(path) or "").splitlines(keepends=True)
+        after = plan.outputs[path].splitlines(keepends=True)
+        diffs.append("".join(difflib.unified_diff(before, after, f"a/{path}", f"b/{path}", n=2)))
+    return diffs
+
+
 def run_check(root: Path, config: Config, plan: Plan) -> CheckResult:
     result = CheckResult()
     graph = plan.graph
     result.diagnostics = sorted(
         plan.diagnostics + snapshot_integrity(plan), key=Diagnostic.sort_key
     )
-    for path in plan.changes:
-        if path in plan.deletes:
-            result.diffs.append(f"--- {path}\n+++ /dev/null (no longer generated)\n")
-            continue
-        before = (plan.current.get(path) or "").splitlines(keepends=True)
-        after = plan.outputs[path].splitlines(keepends=True)
-        result.diffs.append(
-            "".join(difflib.unified_diff(before, after, f"a/{path}", f"b/{path}", n=2))
-        )
+    result.diffs = unified_diffs(plan)
     if plan.changes:
         result.failures.append(
             f"the ledger is stale: {len(plan.changes)} file(s) differ from what the tests "
@@ -121,10 +123,5 @@ def write_reports(root: Path, result: CheckResult) -> None:
         "stale_behaviors": result.stale,
         "failures": result.failures,
     }
-    write_if_changed(
-        reports / "diagnostics.json", json.dumps(diagnostics, indent=2, sort_keys=True) + "\n"
-    )
-    write_if_changed(
-        reports / "behavior-diff.json", json.dumps(result.diff, indent=2, sort_keys=True) + "\n"
-    )
-    write_if_changed(reports / "behavior-diff.md", diff_markdown(result.diff))
+    write_json_if_changed(reports / "diagnostics.json", diagnostics)
+    write_behavior_diff(reports, result.diff)

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from tddprose import __version__
-from tddprose.config import SNAPSHOT_PATH, find_root, load_config, write_starter
+from tddprose.config import REPORTS_DIR, SNAPSHOT_PATH, find_root, load_config, write_starter
 from tddprose.errors import RunnerError, SnapshotError, TddProseError
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED, EXIT_RUNNER = 0, 1, 2, 3, 4
@@ -97,13 +97,19 @@ def _root(args) -> Path:
 
 
 def _compile(root: Path, config, args, *, early_exit: bool = False):
+    """Compile, and keep what the run cached (parses, block bodies, the manifest)."""
     from tddprose.compiler import compile_repo, state_for
 
     state = state_for(root, config)
     plan = compile_repo(
         root, config, runner=not args.no_runner, state=state, allow_early_exit=early_exit
     )
+    state.save()
     return plan, state
+
+
+def _wants_annotations(args) -> bool:
+    return args.github or os.environ.get("GITHUB_ACTIONS") == "true"
 
 
 def _sync(root, config, args) -> int:
@@ -115,21 +121,18 @@ def _sync(root, config, args) -> int:
         return EXIT_OK
     changes = plan.changes
     if args.diff:
-        from tddprose.checks import run_check
+        from tddprose.checks import unified_diffs
 
-        for text in run_check(root, config, plan).diffs:
-            sys.stdout.write(text)
+        sys.stdout.writelines(unified_diffs(plan))
     for diagnostic in plan.diagnostics:
         if diagnostic.severity == "error":
-            where = f"{diagnostic.path}:{diagnostic.line}" if diagnostic.line else diagnostic.path
-            print(f"{where}: {diagnostic.message} ({diagnostic.fix})", file=sys.stderr)
+            print(diagnostic.describe(), file=sys.stderr)
     if args.apply:
         written = apply_plan(root, plan, state)
         state.save()
         verb = "wrote" if written else "no changes;"
         print(f"tddprose: {verb} {len(written)} file(s)" + "".join(f"\n  {p}" for p in written))
         return EXIT_OK
-    state.save()
     if changes:
         print(f"tddprose: {len(changes)} file(s) would change (run with --apply to write):")
         for path in changes:
@@ -141,18 +144,15 @@ def _sync(root, config, args) -> int:
 
 def _check(root, config, args) -> int:
     from tddprose.behavior_diff import github_annotations
-    from tddprose.checks import REPORTS_DIR, run_check
+    from tddprose.checks import run_check
 
-    plan, state = _compile(root, config, args)
+    plan, _ = _compile(root, config, args)
     result = run_check(root, config, plan)
-    state.save()
     if not args.quiet:
-        for text in result.diffs:
-            sys.stdout.write(text)
+        sys.stdout.writelines(result.diffs)
     for d in result.diagnostics:
-        where = f"{d.path}:{d.line}" if d.line else d.path
-        print(f"{d.severity}: {where}: {d.message}" + (f" ({d.fix})" if d.fix else ""))
-    if args.github or os.environ.get("GITHUB_ACTIONS") == "true":
+        print(f"{d.severity}: {d.describe()}")
+    if _wants_annotations(args):
         print("\n".join(github_annotations(result.diagnostics, result.diff)))
     behaviors = plan.graph.behaviors
     print(
@@ -174,8 +174,7 @@ def _print_json(data) -> None:
 def _coverage(root, config, args) -> int:
     from tddprose.queries import coverage_text, coverage_view
 
-    plan, state = _compile(root, config, args)
-    state.save()
+    plan, _ = _compile(root, config, args)
     view = coverage_view(plan.graph, config)
     if args.json:
         _print_json(view)
@@ -187,8 +186,7 @@ def _coverage(root, config, args) -> int:
 def _behaviors(root, config, args) -> int:
     from tddprose.queries import behaviors_view
 
-    plan, state = _compile(root, config, args)
-    state.save()
+    plan, _ = _compile(root, config, args)
     _print_json(behaviors_view(plan.graph, args.filter))
     return EXIT_OK
 
@@ -196,8 +194,7 @@ def _behaviors(root, config, args) -> int:
 def _ready(root, config, args) -> int:
     from tddprose.queries import ready_view
 
-    plan, state = _compile(root, config, args)
-    state.save()
+    plan, _ = _compile(root, config, args)
     _print_json(ready_view(plan.graph))
     return EXIT_OK
 
@@ -225,38 +222,34 @@ def _base_snapshot(root: Path, ref: str):
 
 
 def _diff(root, config, args) -> int:
-    from tddprose.behavior_diff import behavior_diff, diff_markdown, github_annotations
-    from tddprose.checks import REPORTS_DIR
-    from tddprose.files import write_if_changed
+    from tddprose.behavior_diff import (
+        behavior_diff,
+        diff_markdown,
+        github_annotations,
+        write_behavior_diff,
+    )
 
-    plan, state = _compile(root, config, args)
-    state.save()
+    plan, _ = _compile(root, config, args)
     base = _base_snapshot(root, args.base) if args.base else plan.previous_snapshot
     diff = behavior_diff(base, plan.snapshot, plan.graph)
-    markdown = diff_markdown(diff)
-    reports = root / REPORTS_DIR
-    write_if_changed(
-        reports / "behavior-diff.json", json.dumps(diff, indent=2, sort_keys=True) + "\n"
-    )
-    write_if_changed(reports / "behavior-diff.md", markdown)
-    sys.stdout.write(markdown)
-    if args.github or os.environ.get("GITHUB_ACTIONS") == "true":
+    write_behavior_diff(root / REPORTS_DIR, diff)
+    sys.stdout.write(diff_markdown(diff))
+    if _wants_annotations(args):
         print("\n".join(github_annotations([], diff)))
     return EXIT_OK
 
 
 def _report(root, config, args) -> int:
-    from tddprose.checks import REPORTS_DIR
-    from tddprose.overlay import build_overlay, evidence_nodeids, write_overlay
+    from tddprose.overlay import build_overlay, evidence_nodeids, write_report
     from tddprose.results import match_results, read_results
 
     source = args.source if args.source.is_absolute() else Path.cwd() / args.source
     results = read_results(source)
-    plan, state = _compile(root, config, args)
-    state.save()
+    plan, _ = _compile(root, config, args)
     matched, unmatched = match_results(results, evidence_nodeids(plan.graph))
-    written = write_overlay(plan.graph, matched, unmatched, root / REPORTS_DIR, args.source.name)
-    summary = build_overlay(plan.graph, matched, unmatched)["summary"]
+    report = build_overlay(plan.graph, matched, unmatched)
+    written = write_report(report, root / REPORTS_DIR, args.source.name)
+    summary = report["summary"]
     print(f"tddprose report: {len(matched)} results matched, {len(unmatched)} unmatched")
     print(json.dumps(summary, sort_keys=True))
     for path in written:
@@ -270,8 +263,7 @@ def _forget(root, config, args) -> int:
     from tddprose.files import write_if_changed
     from tddprose.model import ORPHANED
 
-    plan, state = _compile(root, config, args)
-    state.save()
+    plan, _ = _compile(root, config, args)
     statuses = {b.behavior_id: b.status for b in plan.graph.behaviors}
     wanted = set(args.behavior_ids)
     if args.all_orphaned:

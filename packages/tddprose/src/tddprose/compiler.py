@@ -20,9 +20,9 @@ from tddprose.adapters.pytest_static import ADAPTER_VERSION, parse_test_file, su
 from tddprose.config import SNAPSHOT_PATH, STATE_DIR, Config
 from tddprose.discovery import SourceFile, discover
 from tddprose.errors import SpecError
-from tddprose.files import read_text_or_none, write_if_changed
+from tddprose.files import read_text_or_none, write_atomic
 from tddprose.graph import build_graph
-from tddprose.identity import sha256_tag
+from tddprose.identity import sha256_tag, suite_prefixes
 from tddprose.ir import Diagnostic, TestFileIR, TestIR
 from tddprose.model import BehaviorGraph
 from tddprose.render import (
@@ -52,6 +52,7 @@ class Plan:
     deletes: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     up_to_date: bool = False  # the early exit: nothing can have changed
+    inputs: str = ""  # the inputs' stamp key, recorded by apply_plan for the next early exit
     broken: list[str] = field(default_factory=list)  # spec files with broken regions
 
     @property
@@ -152,16 +153,16 @@ def _read_irs(
             continue
         sha = sha256_tag(data)
         if cached is not None and cached[2] == sha:
-            ir_text = cached[3]
-            irs[index] = _keep_last_good(TestFileIR.from_json(_decode_ir(ir_text)), cached)
-            state.put_file(source.path, source.size, source.mtime_ns, sha, ir_text, cached[4])
+            blob = cached[3]
+            irs[index] = _keep_last_good(TestFileIR.from_json(_decode_ir(blob)), cached)
+            state.put_file(source.path, source.size, source.mtime_ns, sha, blob, cached[4])
             continue
         jobs.append((source.path, data, source.suite_root, config.anchor_tag))
         pending.append((index, source, sha, cached))
-    for (index, source, sha, cached), ir_text in zip(pending, _parse_all(jobs), strict=True):
-        ir = TestFileIR.from_json(_decode_ir(ir_text))
-        good = ir_text if not ir.parse_error else (cached[4] if cached else None)
-        state.put_file(source.path, source.size, source.mtime_ns, sha, ir_text, good)
+    for (index, source, sha, cached), blob in zip(pending, _parse_all(jobs), strict=True):
+        ir = TestFileIR.from_json(_decode_ir(blob))
+        good = blob if not ir.parse_error else (cached[4] if cached else None)
+        state.put_file(source.path, source.size, source.mtime_ns, sha, blob, good)
         irs[index] = _keep_last_good(ir, cached) if ir.parse_error else ir
     return irs
 
@@ -190,7 +191,6 @@ def compile_repo(
 ) -> Plan:
     files, diagnostics = discover(root, config.test_globs, config.exclude_globs)
     inputs = _inputs_key(files, runner)
-    previous = load_snapshot(root / SNAPSHOT_PATH, SNAPSHOT_PATH)
     last = state.get_json("last_sync")
     if (
         allow_early_exit
@@ -199,7 +199,8 @@ def compile_repo(
         and last["outputs"]
         and all(_stamp(root / p) == stamp for p, stamp in last["outputs"].items())
     ):
-        return Plan(None, previous, previous, up_to_date=True)
+        return Plan(None, Snapshot(), Snapshot(), up_to_date=True, inputs=inputs)
+    previous = load_snapshot(root / SNAPSHOT_PATH, SNAPSHOT_PATH)
     irs = _read_irs(root, files, config, state)
     state.forget_files({f.path for f in files})
     tests: list[TestIR] = [t for ir in irs for t in ir.tests]
@@ -209,9 +210,10 @@ def compile_repo(
         tests, found = _with_runner(root, config, state, files, irs, tests)
         diagnostics.extend(found)
     kept = tuple(
-        f"test:pytest:{'/'.join(suite_path_for(ir.file, src.suite_root))}"
+        prefix
         for ir, src in zip(irs, files, strict=True)
         if ir.parse_error
+        for prefix in suite_prefixes(ir.framework, suite_path_for(ir.file, src.suite_root))
     )
     if not files:
         diagnostics.append(
@@ -229,13 +231,12 @@ def compile_repo(
         previous,
         config,
         runner_used=runner,
-        kept_prefixes=tuple(p + s for p in kept for s in (":", "/")),
+        kept_prefixes=kept,
         diagnostics=tuple(diagnostics),
     )
     snapshot = snapshot_from_graph(graph, previous)
-    plan = Plan(graph, snapshot, previous, diagnostics=list(graph.diagnostics))
+    plan = Plan(graph, snapshot, previous, diagnostics=list(graph.diagnostics), inputs=inputs)
     _plan_outputs(root, config, graph, snapshot, plan, state)
-    state.put_json("pending_sync", {"inputs": inputs})
     return plan
 
 
@@ -284,14 +285,13 @@ def _plan_outputs(root, config, graph, snapshot, plan: Plan, state: State) -> No
         manual.update(spec.manual)
     blocks = ledger_blocks(graph, config)
     files = layout(blocks, config)
-    body_of = {}
-    for block in blocks:
-        digest = block.digest(config.wrap_column)
-        body = state.blocks.get(digest)
-        if body is None:
-            body = render_block_body(block, config.wrap_column)
-            state.put_block(digest, body)
-        body_of[block.block_id] = body
+    body_of = {
+        block.block_id: state.block_body(
+            block.digest(config.wrap_column),
+            lambda block=block: render_block_body(block, config.wrap_column),
+        )
+        for block in blocks
+    }
     rendered_ids = {b.block_id for b in blocks}
     lost = {b: m for b, m in manual.items() if b not in rendered_ids and m.strip()}
 
@@ -316,11 +316,7 @@ def _plan_outputs(root, config, graph, snapshot, plan: Plan, state: State) -> No
         index_block = Block("_index", "Contents", ())
         outputs[index_path] = render_file(
             "Behavior ledger",
-            [
-                render_block(
-                    index_block, render_index(files, directory, config), index_manual
-                ).replace("<!-- tdd-prose:status ok -->", "<!-- tdd-prose:status ok -->", 1)
-            ],
+            [render_block(index_block, render_index(files, directory), index_manual)],
         )
         notes_path = f"{directory}/{ORPHANED_NOTES_NAME}"
         if lost or notes_path in existing:
@@ -334,14 +330,13 @@ def _plan_outputs(root, config, graph, snapshot, plan: Plan, state: State) -> No
         for path, spec in parsed.items():
             if path not in outputs and spec.owned:
                 plan.deletes.append(path)
-    for path in broken:
-        if path in outputs or path in plan.deletes:
-            outputs.pop(path, None)
-            if path in plan.deletes:
-                plan.deletes.remove(path)
-    outputs[SNAPSHOT_PATH] = snapshot.to_text()
-    plan.outputs = outputs
-    plan.current = {p: existing.get(p, read_text_or_none(root / p)) for p in outputs}
+    # A file with broken regions is reported, never planned for a rewrite or a delete.
+    plan.deletes = [p for p in plan.deletes if p not in broken]
+    plan.outputs = {p: text for p, text in outputs.items() if p not in broken}
+    plan.outputs[SNAPSHOT_PATH] = snapshot.to_text()
+    plan.current = {
+        p: existing[p] if p in existing else read_text_or_none(root / p) for p in plan.outputs
+    }
     plan.broken = sorted(broken)
 
 
@@ -357,17 +352,15 @@ def apply_plan(root: Path, plan: Plan, state: State) -> list[str]:
             f"{first.path}:{first.line}: {first.message}; not rewriting it so that no manual "
             f"text is lost. {first.fix}"
         )
-    written = []
-    for path, text in sorted(plan.outputs.items()):
-        if write_if_changed(root / path, text):
-            written.append(path)
-    for path in plan.deletes:
-        (root / path).unlink(missing_ok=True)
-        written.append(path)
-    pending = state.get_json("pending_sync")
-    if pending is not None:
-        outputs = {p: _stamp(root / p) for p in sorted(plan.outputs)}
-        state.put_json("last_sync", {"inputs": pending["inputs"], "outputs": outputs})
+    written = plan.changes  # compared with the bytes read while planning
+    deleted = set(plan.deletes)
+    for path in written:
+        if path in deleted:
+            (root / path).unlink(missing_ok=True)
+        else:
+            write_atomic(root / path, plan.outputs[path])
+    outputs = {p: _stamp(root / p) for p in sorted(plan.outputs)}
+    state.put_json("last_sync", {"inputs": plan.inputs, "outputs": outputs})
     return written
 
 

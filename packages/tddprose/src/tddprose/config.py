@@ -10,10 +10,13 @@ from typing import Any
 
 from tddprose.errors import ConfigError
 from tddprose.identity import sha256_tag
+from tddprose.ir import DEFAULT_ANCHOR_TAG
+from tddprose.model import BEHAVIOR, ELIGIBILITIES
 
 STATE_DIR = ".tdd-prose"
 CONFIG_PATH = f"{STATE_DIR}/config.yml"
 SNAPSHOT_PATH = f"{STATE_DIR}/mapping.snapshot.json"
+REPORTS_DIR = f"{STATE_DIR}/reports"
 DEFAULT_INTERNAL_PATTERNS = ("**/*_snapshot*", "**/snapshots/**", "**/bench*/**")
 SPLITS = ("block", "domain")
 FRAMEWORKS = ("pytest",)
@@ -33,9 +36,9 @@ class Config:
     exclude_globs: tuple[str, ...] = ()
     block_default: str = "{suite_path.0}"
     block_overrides: dict[str, str] = field(default_factory=dict)
-    eligibility_default: str = "behavior"
+    eligibility_default: str = BEHAVIOR
     internal_patterns: tuple[str, ...] = DEFAULT_INTERNAL_PATTERNS
-    anchor_tag: str = "@tdd-prose:behavior"
+    anchor_tag: str = DEFAULT_ANCHOR_TAG
     allow_multiple_anchors: bool = False
     needs_review_max: int = 0
     orphaned_max: int = 0
@@ -227,7 +230,7 @@ def parse_config(text: str, path: Path) -> Config:
     reader.known("eligibility", eligibility)
     if "default" in eligibility:
         values["eligibility_default"] = reader.choice(
-            eligibility["default"], "eligibility.default", ("behavior", "internal")
+            eligibility["default"], "eligibility.default", ELIGIBILITIES
         )
     if "internal_patterns" in eligibility:
         values["internal_patterns"] = reader.strings(

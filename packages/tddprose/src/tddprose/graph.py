@@ -18,9 +18,9 @@ from tddprose.discovery import matches
 from tddprose.identity import sha256_tag, slug
 from tddprose.ir import ACTIVE, Diagnostic, TestIR
 from tddprose.model import (
+    AUTO_ACCEPTED,
     BEHAVIOR,
     EXCLUDED,
-    HUMAN_APPROVED,
     INTERNAL,
     NEEDS_REVIEW,
     OK,
@@ -165,11 +165,11 @@ def build_graph(
             confidence = CONFIDENCE_APPROVED if approved else CONFIDENCE_SNAPSHOT
             claims[bound].append(_Claim(test, confidence, reasons))
             continue
-        unresolved.append((test, reasons))
-        heuristic_owners[heuristic_id(test)].add(test.test_id)
-    live_snapshot_ids = {behavior_id for behavior_id in snapshot.behaviors if behavior_id in claims}
-    for test, reasons in unresolved:
         candidate = heuristic_id(test)
+        unresolved.append((test, candidate, reasons))
+        heuristic_owners[candidate].add(test.test_id)
+    live_snapshot_ids = {behavior_id for behavior_id in snapshot.behaviors if behavior_id in claims}
+    for test, candidate, reasons in unresolved:
         ambiguous = (
             len(heuristic_owners[candidate]) > 1
             or candidate in anchored_ids
@@ -258,7 +258,7 @@ def _behavior(behavior_id, claims, snapshot: Snapshot, config, diagnostics, bloc
         evidence.extend(_evidence(claim, max(1, len(claim.test.anchors))))
     reasons = sorted({r for c in claims for r in c.reasons})
     blocks = sorted({block_of(c.test) for c in claims})
-    if previous is not None and previous.provenance == HUMAN_APPROVED:
+    if previous is not None and previous.approved:
         block_id, title = previous.block_id, previous.title
     else:
         block_id, title = blocks[0], claims[0].test.title
@@ -277,12 +277,9 @@ def _behavior(behavior_id, claims, snapshot: Snapshot, config, diagnostics, bloc
             reasons.append(f"claimed by tests in different blocks ({', '.join(blocks)})")
     internal = all(is_internal(c.test, config) for c in claims)
     eligibility = INTERNAL if internal else BEHAVIOR
-    active = [e for e in evidence if e.active]
-    active_tests = {c.test.test_id: c.test for c in claims if c.test.status == ACTIVE}
-    weak = (
-        sum(e.weight for e in active) < 0.999
-        or not active_tests
-        or not any(t.assertions for t in active_tests.values())
+    active_tests = [c.test for c in claims if c.test.status == ACTIVE]
+    weak = sum(e.weight for e in evidence if e.active) < 0.999 or not any(
+        t.assertions for t in active_tests
     )
     if reasons:
         status = NEEDS_REVIEW
@@ -299,7 +296,7 @@ def _behavior(behavior_id, claims, snapshot: Snapshot, config, diagnostics, bloc
         eligibility=eligibility,
         confidence=min(c.confidence for c in claims),
         status=status,
-        provenance=previous.provenance if previous is not None else "auto_accepted",
+        provenance=previous.provenance if previous is not None else AUTO_ACCEPTED,
         reasons=tuple(reasons),
         weak_evidence=weak,
     )

@@ -26,8 +26,11 @@ def make_test_id(framework: str, suite_path: tuple[str, ...], name: str) -> str:
     return f"test:{framework}:{'/'.join(suite_path)}:{name}"
 
 
-def case_test_id(test_id: str, case: str) -> str:
-    return f"{test_id}[{case}]"
+def suite_prefixes(framework: str, suite_path: tuple[str, ...]) -> tuple[str, str]:
+    """The prefixes of every test_id under ``suite_path``: its module-level tests'
+    (``...:``) and its classes' (``.../``)."""
+    base = f"test:{framework}:{'/'.join(suite_path)}"
+    return (f"{base}:", f"{base}/")
 
 
 @cache

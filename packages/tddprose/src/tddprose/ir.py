@@ -6,13 +6,14 @@ cache stores it as JSON (``to_json`` / ``from_json`` round-trip exactly).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 ACTIVE = "active"
 SKIP = "skip"
 XFAIL = "xfail"
-TEST_STATUSES = (ACTIVE, SKIP, XFAIL)
+# The anchor comment's tag, for every framework: ``# @tdd-prose:behavior some.id``.
+DEFAULT_ANCHOR_TAG = "@tdd-prose:behavior"
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,11 @@ class Diagnostic:
     def sort_key(self) -> tuple:
         return (self.path, self.line, self.code, self.message)
 
+    def describe(self) -> str:
+        """``path:line: message (fix)`` for terminals."""
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}" + (f" ({self.fix})" if self.fix else "")
+
 
 @dataclass(frozen=True)
 class TestFileIR:
@@ -156,7 +162,6 @@ class TestFileIR:
     diagnostics: tuple[Diagnostic, ...] = ()
     # True when the file could not be parsed cleanly (its last-known behaviors are kept).
     parse_error: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -166,7 +171,6 @@ class TestFileIR:
             "tests": [t.to_json() for t in self.tests],
             "diagnostics": [d.to_json() for d in self.diagnostics],
             "parse_error": self.parse_error,
-            "extra": self.extra,
         }
 
     @classmethod
@@ -178,5 +182,4 @@ class TestFileIR:
             tests=tuple(TestIR.from_json(t) for t in data["tests"]),
             diagnostics=tuple(Diagnostic.from_json(d) for d in data["diagnostics"]),
             parse_error=data["parse_error"],
-            extra=data.get("extra", {}),
         )

@@ -16,7 +16,6 @@ STALE = "stale"
 NEEDS_REVIEW = "needs_review"
 ORPHANED = "orphaned"
 EXCLUDED = "excluded"
-STATUSES = (OK, STALE, NEEDS_REVIEW, ORPHANED, EXCLUDED)
 
 HUMAN_APPROVED = "human_approved"
 AUTO_ACCEPTED = "auto_accepted"
@@ -56,10 +55,6 @@ class Behavior:
     # Why the status is not ok, in words (empty when ok).
     reasons: tuple[str, ...] = ()
     weak_evidence: bool = False
-
-    @property
-    def active_weight(self) -> float:
-        return sum(e.weight for e in self.evidence if e.active)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

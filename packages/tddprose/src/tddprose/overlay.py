@@ -18,13 +18,12 @@ behavior), and a self-contained HTML page.
 from __future__ import annotations
 
 import html
-import json
 import uuid
 from pathlib import Path
 from typing import Any
 
 from tddprose import __version__
-from tddprose.files import write_if_changed
+from tddprose.files import write_if_changed, write_json_if_changed
 from tddprose.model import ELIGIBILITIES, Behavior, BehaviorGraph
 from tddprose.results import FAILED, OTHER, PASSED, PENDING, SKIPPED, STATUSES, TestResult
 
@@ -169,22 +168,17 @@ def write_overlay(
     ``source_name`` is only shown (it names the results file); nothing is written
     outside ``reports_dir``, and each file is replaced atomically.
     """
-    report = {**build_overlay(graph, matched, unmatched), "source": source_name}
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    return [
-        _write(reports_dir / REPORT_JSON, _canonical_json(report)),
-        _write(reports_dir / CTRF_JSON, _canonical_json(ctrf_document(report))),
-        _write(reports_dir / REPORT_HTML, render_html(report)),
-    ]
+    return write_report(build_overlay(graph, matched, unmatched), reports_dir, source_name)
 
 
-def _canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-
-
-def _write(path: Path, text: str) -> Path:
-    write_if_changed(path, text)  # a temporary file beside ``path``, then os.replace
-    return path
+def write_report(report: dict[str, Any], reports_dir: Path, source_name: str) -> list[Path]:
+    """Write an overlay ``build_overlay`` made (each file replaced atomically)."""
+    report = {**report, "source": source_name}
+    paths = [reports_dir / REPORT_JSON, reports_dir / CTRF_JSON, reports_dir / REPORT_HTML]
+    write_json_if_changed(paths[0], report)
+    write_json_if_changed(paths[1], ctrf_document(report))
+    write_if_changed(paths[2], render_html(report))
+    return paths
 
 
 # --- CTRF ----------------------------------------------------------------------------

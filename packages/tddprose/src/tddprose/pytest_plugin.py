@@ -24,6 +24,10 @@ def pytest_configure(config) -> None:
     )
 
 
+def pytest_sessionstart(session) -> None:
+    _errors.clear()  # one manifest per session, even when pytest runs in-process twice
+
+
 def pytest_collectreport(report) -> None:
     if report.failed and os.environ.get(MANIFEST_ENV):
         _errors.append({"nodeid": report.nodeid, "message": str(report.longrepr)[-2000:]})

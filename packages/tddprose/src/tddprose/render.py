@@ -139,7 +139,7 @@ def render_file(title: str, sections: list[str], orphaned_notes: str | None = No
     return text if text.endswith("\n") else text + "\n"
 
 
-def render_index(files: dict[str, list[Block]], directory: str, config: Config) -> str:
+def render_index(files: dict[str, list[Block]], directory: str) -> str:
     # No counts or statuses: they would change on every added test and make
     # parallel branches conflict in this file.
     lines = ["", "| block | file |", "|---|---|"]
@@ -150,8 +150,7 @@ def render_index(files: dict[str, list[Block]], directory: str, config: Config) 
     if not files:
         lines = ["", "No behaviors yet: the tests matched by test_globs define none."]
     lines.append("")
-    body = "\n".join(lines) + "\n"
-    return body
+    return "\n".join(lines) + "\n"
 
 
 def orphaned_note(block_id: str, manual: str) -> str:

@@ -9,9 +9,8 @@ branches that add different behaviors merge without conflicts.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from tddprose.errors import SnapshotError
 from tddprose.jsonfmt import _encode_string, pretty_json
@@ -139,7 +138,8 @@ def load_snapshot(path: Path, where: str) -> Snapshot:
 
 
 def snapshot_from_graph(graph: BehaviorGraph, previous: Snapshot) -> Snapshot:
-    """The snapshot after a sync: every behavior in the graph, aliases kept."""
+    """The snapshot after a sync: every behavior in the graph (approved titles and
+    blocks were already taken from ``previous`` by the graph), aliases kept."""
     behaviors = {}
     for behavior in graph.behaviors:
         test_ids = sorted({e.test_id for e in behavior.evidence})
@@ -152,12 +152,5 @@ def snapshot_from_graph(graph: BehaviorGraph, previous: Snapshot) -> Snapshot:
             fingerprint=behavior.fingerprint,
             provenance=behavior.provenance,
         )
-        old = previous.behaviors.get(behavior.behavior_id)
-        if old is not None and old.approved:
-            entry = replace(entry, title=old.title, block_id=old.block_id)
         behaviors[behavior.behavior_id] = entry
     return Snapshot(behaviors, dict(previous.aliases))
-
-
-def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
-    return json.loads(snapshot.to_text())

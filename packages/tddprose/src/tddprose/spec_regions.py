@@ -25,7 +25,6 @@ _ORDER = ("block", "status", "generated-begin", "generated-end", "manual-begin",
 @dataclass
 class ParsedSpec:
     manual: dict[str, str] = field(default_factory=dict)  # block id -> manual text
-    generated: dict[str, str] = field(default_factory=dict)  # block id -> generated text
     orphaned_notes: str = ""  # everything after the orphaned-notes marker
     owned: bool = False  # the file carries the tddprose file marker
     errors: list[Diagnostic] = field(default_factory=list)
@@ -44,7 +43,7 @@ def parse_spec(text: str, path: str) -> ParsedSpec:
         position += len(line) + 1
     expected = 0
     block_id = None
-    starts: dict[str, int] = {}
+    manual_start = 0
 
     def error(line_no: int, problem: str) -> None:
         parsed.errors.append(
@@ -71,7 +70,7 @@ def parse_spec(text: str, path: str) -> ParsedSpec:
             if expected != 0:
                 error(index + 1, f"block {argument!r} starts before block {block_id!r} ended")
             block_id = argument.removeprefix("id=")
-            if block_id in parsed.manual or block_id in starts:
+            if block_id in parsed.manual:
                 error(index + 1, f"block id {block_id!r} appears twice")
             expected = 1
             continue
@@ -81,12 +80,10 @@ def parse_spec(text: str, path: str) -> ParsedSpec:
             )
             expected = 0
             continue
-        if kind in ("generated-begin", "manual-begin"):
-            starts[kind] = offsets[index] + len(line) + 1
-        elif kind == "generated-end":
-            parsed.generated[block_id] = text[starts["generated-begin"] : offsets[index]]
+        if kind == "manual-begin":
+            manual_start = offsets[index] + len(line) + 1
         elif kind == "manual-end":
-            parsed.manual[block_id] = text[starts["manual-begin"] : offsets[index]]
+            parsed.manual[block_id] = text[manual_start : offsets[index]]
         expected = (expected + 1) % len(_ORDER)
     if expected != 0:
         error(len(lines), f"block {block_id!r} is missing '{_ORDER[expected]}'")

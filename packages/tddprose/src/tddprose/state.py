@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,39 +55,56 @@ def run_lock(state_dir: Path, timeout: float = 30.0) -> Iterator[None]:
 
 
 class State:
-    """Cached parses, block renders and the last sync's fingerprints."""
+    """Cached parses, block renders and the last sync's stamps.
+
+    ``meta`` (small) is read at once; the parses and block bodies only when a run
+    gets past the early exit, so a no-op run reads a few rows and writes nothing.
+    """
 
     def __init__(self, state_dir: Path, cache_key: str):
         self.path = state_dir / STATE_NAME
         self.cache_key = cache_key
-        self.files: dict[str, tuple[int, int, str, bytes, bytes | None]] = {}
-        self.blocks: dict[str, str] = {}
-        self.meta: dict[str, str] = {}
-        self._dirty_files: dict[str, tuple] = {}
+        self.meta: dict[str, str] = self._read("SELECT key, value FROM meta", check_key=True)
+        self._files: dict[str, tuple[int, int, str, bytes, bytes | None]] | None = None
+        self._blocks: dict[str, str] | None = None
+        self._used_blocks: set[str] = set()
+        self._dirty_files: dict[str, tuple | None] = {}
         self._dirty_blocks: dict[str, str] = {}
         self._dirty_meta: dict[str, str] = {}
-        self._load()
 
-    def _load(self) -> None:
-        if not self.path.exists():
-            return
+    def _read(self, query: str, *, check_key: bool = False) -> dict:
+        if not self.path.exists() or (not check_key and not self.meta):
+            return {}
         try:
             connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
             try:
-                meta = dict(connection.execute("SELECT key, value FROM meta"))
-                if meta.get("cache_key") != self.cache_key:
-                    return
-                self.meta = meta
-                for row in connection.execute(
-                    "SELECT path, size, mtime_ns, sha, ir, good FROM files"
-                ):
-                    self.files[row[0]] = row[1:]
-                self.blocks = dict(connection.execute("SELECT digest, body FROM blocks"))
+                rows = {
+                    row[0]: row[1] if len(row) == 2 else row[1:]
+                    for row in connection.execute(query)
+                }
             finally:
                 connection.close()
         except sqlite3.Error:
-            # A corrupt or foreign cache is only a cache: start empty, rebuild on write.
-            self.files, self.blocks, self.meta = {}, {}, {}
+            return {}  # a corrupt or foreign cache is only a cache: start empty
+        if check_key and rows.get("cache_key") != self.cache_key:
+            return {}
+        return rows
+
+    @property
+    def files(self) -> dict[str, tuple[int, int, str, bytes, bytes | None]]:
+        if self._files is None:
+            self._files = self._read("SELECT path, size, mtime_ns, sha, ir, good FROM files")
+        return self._files
+
+    def block_body(self, digest: str, render: Callable[[], str]) -> str:
+        """A block's rendered body, from the cache when its content is unchanged."""
+        if self._blocks is None:
+            self._blocks = self._read("SELECT digest, body FROM blocks")
+        self._used_blocks.add(digest)
+        body = self._blocks.get(digest)
+        if body is None:
+            body = self._blocks[digest] = self._dirty_blocks[digest] = render()
+        return body
 
     def get_json(self, key: str) -> Any:
         value = self.meta.get(key)
@@ -107,22 +124,20 @@ class State:
             self.files[path] = row
             self._dirty_files[path] = row
 
-    def put_block(self, digest: str, body: str) -> None:
-        if digest not in self.blocks:
-            self.blocks[digest] = body
-            self._dirty_blocks[digest] = body
-
     def forget_files(self, keep: set[str]) -> None:
         for path in [p for p in self.files if p not in keep]:
             del self.files[path]
             self._dirty_files[path] = None
 
-    @property
-    def dirty(self) -> bool:
-        return bool(self._dirty_files or self._dirty_blocks or self._dirty_meta)
+    def _stale_blocks(self) -> list[str]:
+        """Bodies no block of this run used (only known once a run rendered)."""
+        if self._blocks is None:
+            return []
+        return [d for d in self._blocks if d not in self._used_blocks]
 
     def save(self) -> None:
-        if not self.dirty:
+        stale = self._stale_blocks()
+        if not (self._dirty_files or self._dirty_blocks or self._dirty_meta or stale):
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -131,34 +146,37 @@ class State:
             return
         try:
             with connection:
-                connection.executescript(_SCHEMA)
-                stored = dict(connection.execute("SELECT key, value FROM meta"))
-                if stored.get("cache_key") != self.cache_key:
-                    connection.executescript(
-                        "DELETE FROM files; DELETE FROM blocks; DELETE FROM meta;"
-                    )
-                    self._dirty_meta.update(self.meta)
-                    self._dirty_files.update(self.files)
-                    self._dirty_blocks.update(self.blocks)
-                self._dirty_meta["cache_key"] = self.cache_key
-                connection.executemany(
-                    "INSERT OR REPLACE INTO meta VALUES (?, ?)", self._dirty_meta.items()
-                )
-                for path, row in self._dirty_files.items():
-                    if row is None:
-                        connection.execute("DELETE FROM files WHERE path = ?", (path,))
-                    else:
-                        connection.execute(
-                            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", (path, *row)
-                        )
-                connection.executemany(
-                    "INSERT OR REPLACE INTO blocks VALUES (?, ?)", self._dirty_blocks.items()
-                )
+                self._write(connection, stale)
         except sqlite3.DatabaseError:
-            # Corrupt cache file: replace it wholesale next time.
             connection.close()
-            self.path.unlink(missing_ok=True)
+            self.path.unlink(missing_ok=True)  # corrupt: rebuilt from scratch next time
             return
-        finally:
-            connection.close()
+        connection.close()
         self._dirty_files, self._dirty_blocks, self._dirty_meta = {}, {}, {}
+
+    def _write(self, connection: sqlite3.Connection, stale: list[str]) -> None:
+        connection.executescript(_SCHEMA)
+        stored = dict(connection.execute("SELECT key, value FROM meta"))
+        if stored.get("cache_key") != self.cache_key:
+            # Another compiler or config wrote it: replace everything with this run's view.
+            connection.executescript("DELETE FROM files; DELETE FROM blocks; DELETE FROM meta;")
+            self._dirty_meta.update(self.meta)
+            self._dirty_files.update(self.files)
+            self._dirty_blocks.update(self._blocks or {})
+        self._dirty_meta["cache_key"] = self.cache_key
+        connection.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)", self._dirty_meta.items()
+        )
+        for path, row in self._dirty_files.items():
+            if row is None:
+                connection.execute("DELETE FROM files WHERE path = ?", (path,))
+            else:
+                connection.execute(
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", (path, *row)
+                )
+        connection.executemany(
+            "INSERT OR REPLACE INTO blocks VALUES (?, ?)", self._dirty_blocks.items()
+        )
+        connection.executemany("DELETE FROM blocks WHERE digest = ?", ((d,) for d in stale))
+        for digest in stale:
+            del self._blocks[digest]

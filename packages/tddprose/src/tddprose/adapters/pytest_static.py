@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 from tddprose.identity import humanise, make_test_id, normalise_space, sha256_tag
 from tddprose.ir import (
     ACTIVE,
+    DEFAULT_ANCHOR_TAG,
     SKIP,
     XFAIL,
     Assertion,
@@ -31,7 +32,6 @@ from tddprose.ir import (
 
 FRAMEWORK = "pytest"
 ADAPTER_VERSION = "1"
-DEFAULT_ANCHOR_TAG = "@tdd-prose:behavior"
 ANCHOR_MARK = "tdd_prose"
 _ID_CHARS = r"([A-Za-z0-9_][A-Za-z0-9_.\-]*)"
 _COMPARISONS = {
@@ -402,6 +402,8 @@ class _FileReader:
         nodes.sort(key=lambda n: n.start_byte)
         self.check_nodes = nodes
         self.check_starts = [n.start_byte for n in nodes]
+        self.anchor_lines = sorted((line, a) for line, a in self.comment_lines.items() if a)
+        self.anchor_starts = [line for line, _ in self.anchor_lines]
 
     def read(self) -> tuple[TestIR, ...]:
         module_marks = _Marks()
@@ -455,11 +457,9 @@ class _FileReader:
 
     def _test(self, outer, definition, name, classes, marks: _Marks) -> TestIR:
         start, end = outer.start_point[0], definition.end_point[0]
-        body_anchors = [
-            anchor
-            for line, anchor in sorted(self.comment_lines.items())
-            if anchor and definition.start_point[0] <= line <= end
-        ]
+        lo = bisect.bisect_left(self.anchor_starts, definition.start_point[0])
+        hi = bisect.bisect_right(self.anchor_starts, end)
+        body_anchors = [anchor for _, anchor in self.anchor_lines[lo:hi]]
         anchors = tuple(dict.fromkeys(marks.anchors + body_anchors))
         parameters, dynamic = _parameters(marks.parametrize)
         suite_path = (*self.suite_path, *classes)
