@@ -10,14 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-TPR_ENV_NAMES = (
-    "TPR_SEED",
-    "TPR_FAILFAST_MODE",
-    "TPR_ENV_VALIDATE",
-    "TPR_RUN_ID",
-    "TPR_ARTIFACT_DIR",
-    "PYTEST_ADDOPTS",
-)
+from tpr.events import LOG_NAME, read_events
 
 
 def make_repo(root: Path, files: dict[str, str], *, pyproject: str = "") -> Path:
@@ -36,7 +29,9 @@ def make_repo(root: Path, files: dict[str, str], *, pyproject: str = "") -> Path
 
 def clean_env(**extra: str) -> dict[str, str]:
     """This environment without the TPR_* settings of the run that tests tpr."""
-    env = {k: v for k, v in os.environ.items() if k not in TPR_ENV_NAMES}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("TPR_") and k != "PYTEST_ADDOPTS"
+    }
     env.update(extra)
     return env
 
@@ -61,10 +56,7 @@ def run_pytest(root: Path, *args: str, **env: str) -> subprocess.CompletedProces
 
 
 def events(root: Path) -> list[dict]:
-    path = root / ".tpr" / "events.log.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return read_events(root / ".tpr" / LOG_NAME)
 
 
 def event_names(root: Path) -> list[str]:

@@ -25,7 +25,21 @@ def test_defaults_are_the_seed_defaults(tmp_path):
     assert config.origin("seed") == "default"
 
 
-def test_every_seed_key_is_read_from_the_environment():
+ENVIRONMENT_SAMPLES = {
+    "TPR_FAILFAST_MODE": ("failfast_mode", "soft", "soft"),
+    "TPR_SEED": ("seed", "7", 7),
+    "TPR_ENV_VALIDATE": ("env_validate", "skip", "skip"),
+    "TPR_MAX_FAIL_FAST_IMPROVEMENT_TARGET": ("soft_target_pct", "45", 45.0),
+    "TPR_HARD_FAIL_FAST_IMPROVEMENT_TARGET": ("hard_target_pct", "70", 70.0),
+    "TPR_COVERAGE_BASELINE": ("coverage_baseline", "61.5", 61.5),
+    "TPR_COVERAGE_TARGET": ("coverage_target", "70", 70.0),
+    "TPR_COVERAGE_TOLERANCE_DROP": ("coverage_tolerance_drop", "0.5", 0.5),
+    "TPR_PROPERTY_RUNTIME_THRESHOLD_MS": ("property_runtime_threshold_ms", "800", 800.0),
+    "TPR_FLAKE_RATE_THRESHOLD": ("flake_rate_threshold", "5%", 0.05),
+}
+
+
+def test_every_seed_key_is_read_from_the_environment(tmp_path):
     seed_keys = {
         "TPR_FAILFAST_MODE",
         "TPR_SEED",
@@ -39,6 +53,10 @@ def test_every_seed_key_is_read_from_the_environment():
         "TPR_FLAKE_RATE_THRESHOLD",
     }
     assert seed_keys <= {env for env, _ in KEYS.values()}
+    assert set(ENVIRONMENT_SAMPLES) == seed_keys
+    for name, (key, text, value) in ENVIRONMENT_SAMPLES.items():
+        config = load_config(tmp_path, {name: text})
+        assert (getattr(config, key), config.origin(key)) == (value, "environment"), name
 
 
 def test_pyproject_then_environment_then_flag(tmp_path):

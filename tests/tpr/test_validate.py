@@ -88,6 +88,19 @@ def test_skip_overrides_a_mismatch(repo):
     assert (repo / "ran.txt").exists()
 
 
+def test_env_enable_with_a_signature_validates_before_the_tests(repo):
+    result = run_pytest(repo, **ENV, TPR_ENV_VALIDATE="enable")
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = event_names(repo)
+    assert names.index("environment_validation_start") < names.index("environment_validation_ok")
+
+
+@pytest.mark.parametrize("seed", ["none", "random", "-3"])
+def test_seeds_the_configuration_accepts_pass_validation(repo, seed):
+    result = run_tpr(repo, "validate", **{**ENV, "TPR_SEED": seed})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_env_enable_without_a_signature_does_not_block_scratch_runs(tmp_path):
     root = make_repo(tmp_path / "scratch", {"test_marker.py": MARKER_TEST})
     result = run_pytest(root, TPR_ENV_VALIDATE="enable")

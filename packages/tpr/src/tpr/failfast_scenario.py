@@ -274,7 +274,6 @@ def _improvement(value: float, baseline: float) -> float:
 def measure(
     seed: int,
     *,
-    modes: Sequence[str] = FAILFAST_MODES,
     repeats: int = 3,
     scenarios: int = 5,
     tests: int = 40,
@@ -295,10 +294,7 @@ def measure(
     ``log`` the runs share its run id (TPR_RUN_ID) and their events (failfast_mode_applied,
     early_exit_detected, ...) are appended to it after each run. Raises ScenarioError
     when a run does not behave as its mode promises."""
-    modes = tuple(modes)
-    unknown = [mode for mode in modes if mode not in FAILFAST_MODES]
-    if unknown or "off" not in modes or len(set(modes)) != len(modes):
-        raise ValueError(f"modes={modes}: distinct modes of {FAILFAST_MODES}, including off")
+    modes = FAILFAST_MODES
     if repeats < 1 or scenarios < 1:
         raise ValueError(f"repeats={repeats}, scenarios={scenarios}: need at least 1 of each")
     if scenarios > tests:

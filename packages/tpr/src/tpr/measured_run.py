@@ -5,7 +5,6 @@ hard fail-fast mode skips the measuring altogether (the plan's "fast exit")."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -14,7 +13,6 @@ from pathlib import Path
 from .config import TprConfig
 from .events import EventLog
 from .ladder import COVERAGE_XML
-from .plugins.failfast import SUMMARY_NAME
 from .pytest_process import PytestResult, run_pytest
 
 COVERAGE_DATA = ".coverage"
@@ -37,7 +35,6 @@ def run_under_coverage(
     pytest_args: Sequence[str],
     *,
     env: Mapping[str, str] | None = None,
-    capture: bool = False,
     report_if: Callable[[PytestResult], bool] = lambda result: True,
 ) -> PytestResult:
     """pytest under coverage with the artifacts in ``config.artifacts(root)``; when
@@ -55,7 +52,6 @@ def run_under_coverage(
         root=root,
         log=log,
         env=env,
-        capture=capture,
         prefix=[*prefix, "-m", "pytest"],
     )
     if not report_if(result):
@@ -79,7 +75,6 @@ def run_measured(
     pytest_args: Sequence[str],
     *,
     coverage: bool = True,
-    capture: bool = False,
 ) -> PytestResult:
     """`tpr run`: validated, in the configured fail-fast mode, and (``coverage``, CI's
     run) under coverage. Hard mode runs plain pytest: no coverage, no report (the
@@ -90,18 +85,10 @@ def run_measured(
     artifacts = config.artifacts(root)
     args = ["--tpr-validate", "--failfast-mode", config.failfast_mode, *pytest_args]
     if not coverage or config.failfast_mode == "hard":
-        return run_pytest([f"--tpr-dir={artifacts}", *args], root=root, log=log, capture=capture)
+        return run_pytest([f"--tpr-dir={artifacts}", *args], root=root, log=log)
 
     def complete(result: PytestResult) -> bool:
-        return not (config.failfast_mode == "soft" and stopped_early(artifacts, log))
+        # Soft mode stops at the first failure (exit 1; 2 when xdist interrupts).
+        return not (config.failfast_mode == "soft" and result.exit_code in (1, 2))
 
-    return run_under_coverage(root, config, log, args, capture=capture, report_if=complete)
-
-
-def stopped_early(artifacts: Path, log: EventLog) -> bool:
-    """Whether this command's pytest run stopped at a failure (its fail-fast summary)."""
-    try:
-        summary = json.loads((artifacts / SUMMARY_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(summary, dict) and summary.get("run_id") == log.run_id
+    return run_under_coverage(root, config, log, args, report_if=complete)

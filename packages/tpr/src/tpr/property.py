@@ -25,7 +25,7 @@ class PropertyError(RuntimeError):
 
 def _one_run(
     root: Path, config: TprConfig, log: EventLog, tests: Sequence[str], report: Path
-) -> tuple[int, dict[str, Any]]:
+) -> dict[str, Any]:
     env = {
         "TPR_ENV_VALIDATE": "skip",
         "TPR_FAILFAST_MODE": "off",
@@ -56,7 +56,7 @@ def _one_run(
         data = read_json(report, what="the property report", fix="check the pytest output")
     except ArtifactError as exc:
         raise PropertyError(str(exc)) from None
-    return result.exit_code, data["tests"]
+    return data["tests"]
 
 
 def aggregate(runs: list[dict[str, dict]], config: TprConfig) -> dict[str, Any]:
@@ -122,7 +122,7 @@ def run_property_pilot(
             echo(f"property warm-up run {number}/{warmup} (not counted)")
         for number in range(1, runs + 1):
             report = Path(scratch) / f"run-{number}.json"
-            _, entries = _one_run(root, config, log, tests, report)
+            entries = _one_run(root, config, log, tests, report)
             collected.append(entries)
             failed = sorted(name for name, e in entries.items() if e["outcome"] != "passed")
             mean = sum(e["runtime_ms"] for e in entries.values()) / max(len(entries), 1)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .artifacts import write_hashed_json
-from .config import TprConfig
+from .config import KEYS, ConfigError, TprConfig
 from .events import EventLog
 from .signature import (
     RECORD_FIX,
@@ -50,11 +50,19 @@ class ValidationResult:
     elapsed_s: float = 0.0
     signature_path: str = ""
     note: str = ""
-    current: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.status != "fail"
+
+
+def _valid_seed(text: str) -> bool:
+    """What the configuration accepts (an integer, or none/random/explore)."""
+    try:
+        KEYS["seed"][1](text, "TPR_SEED")
+    except ConfigError:
+        return False
+    return True
 
 
 def compare(
@@ -101,7 +109,7 @@ def compare(
                 Reason("ENV_VAR_MISSING", f"env.{name}", "set", None, f"export {name}=...")
             )
     seed = environ.get("TPR_SEED", "").strip()
-    if seed and not seed.lstrip("-").isdigit():
+    if seed and not _valid_seed(seed):
         reasons.append(
             Reason("SEED_NOT_NUMERIC", "env.TPR_SEED", "an integer", seed, "export TPR_SEED=12345")
         )
@@ -156,9 +164,7 @@ def run_validation(
     else:
         reasons = compare(recorded, current, environ, config)
     elapsed = time.perf_counter() - start
-    result = ValidationResult(
-        "fail" if reasons else "ok", tuple(reasons), elapsed, str(path), current=current
-    )
+    result = ValidationResult("fail" if reasons else "ok", tuple(reasons), elapsed, str(path))
     if reasons:
         codes = [r.code for r in reasons]
         failure = artifacts / FAILURE_NAME

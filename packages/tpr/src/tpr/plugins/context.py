@@ -4,7 +4,7 @@ directory, the event log, and whether this process is an xdist worker."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,11 @@ class RunContext:
     worker: bool
     started: float = field(default_factory=time.perf_counter)
     written: list[str] = field(default_factory=list)  # artifacts this run wrote
-    profiling: bool = True  # False once hard fail-fast mode switched deep profiling off
+
+    @property
+    def profiling(self) -> bool:
+        """Durations and markers are recorded unless hard fail-fast mode skips them."""
+        return self.config.failfast_mode != "hard"
 
     @property
     def controller(self) -> bool:
@@ -46,7 +50,10 @@ def context(config: pytest.Config) -> RunContext:
     except ConfigError as exc:
         raise pytest.UsageError(f"tpr: {exc}") from None
     directory = config.getoption("tpr_dir", None)
-    artifacts = Path(directory).resolve() if directory else tpr_config.artifacts(root)
+    if directory:
+        # One artifact directory for every reader: hard mode's rollback check reads the config's.
+        tpr_config = replace(tpr_config, artifact_dir=str(Path(directory).resolve()))
+    artifacts = tpr_config.artifacts(root)
     log = EventLog(
         artifacts / LOG_NAME,
         redact=Redactor(tpr_config.secret_patterns),

@@ -22,8 +22,6 @@ class DurationRecorder:
         self.per_test[report.nodeid] = self.per_test.get(report.nodeid, 0.0) + report.duration
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if not self.run.profiling:
-            return
         summary = duration_summary(self.per_test, self.run.config.top_n_slow)
         summary["partial"] = bool(session.shouldstop or session.shouldfail)
         summary["per_test_s"] = {k: round(v, 6) for k, v in sorted(self.per_test.items())}
@@ -34,5 +32,5 @@ class DurationRecorder:
 
 def pytest_configure(config: pytest.Config) -> None:
     run = context(config)
-    if run.controller:
+    if run.controller and run.profiling:  # hard fail-fast mode skips the profiling
         config.pluginmanager.register(DurationRecorder(run), "tpr_duration_recorder")

@@ -38,10 +38,9 @@ def pytest_configure(config: pytest.Config) -> None:
     mode = run.config.failfast_mode
     if mode != "off":
         config.option.maxfail = 1  # xdist's controller honours maxfail as well
-    if mode == "hard":
-        run.profiling = False
     if run.controller:
-        config.pluginmanager.register(FailFastRecorder(run), "tpr_failfast_recorder")
+        if mode != "off":  # off writes no summary: nothing to record
+            config.pluginmanager.register(FailFastRecorder(run), "tpr_failfast_recorder")
         run.log.emit(
             "failfast_mode_applied",
             mode=mode,
@@ -64,14 +63,13 @@ class FailFastRecorder:
             return
         elapsed = round(time.perf_counter() - self.run.started, 6)
         self.first = {"test_id": nodeid, "phase": phase, "elapsed_s": elapsed}
-        if self.run.config.failfast_mode != "off":
-            self.run.log.emit(
-                "early_exit_detected",
-                mode=self.run.config.failfast_mode,
-                test_id=nodeid,
-                phase=phase,
-                elapsed_s=elapsed,
-            )
+        self.run.log.emit(
+            "early_exit_detected",
+            mode=self.run.config.failfast_mode,
+            test_id=nodeid,
+            phase=phase,
+            elapsed_s=elapsed,
+        )
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call":
@@ -86,7 +84,7 @@ class FailFastRecorder:
     @pytest.hookimpl(trylast=True)  # after the metric plugins wrote their partial files
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         mode = self.run.config.failfast_mode
-        if mode == "off" or self.first is None:
+        if self.first is None:
             return
         summary = {
             "mode": mode,

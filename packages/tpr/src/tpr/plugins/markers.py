@@ -48,7 +48,7 @@ class MarkerRecorder:
             self.items, self.counts = json.loads(data)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.run.worker or not self.run.profiling or self.counts is None:
+        if self.run.worker or self.counts is None:
             return
         registered = registered_markers(self.config)
         used = self.counts
@@ -70,4 +70,5 @@ class MarkerRecorder:
 
 def pytest_configure(config: pytest.Config) -> None:
     run = context(config)
-    config.pluginmanager.register(MarkerRecorder(run, config), "tpr_marker_recorder")
+    if run.profiling:  # hard fail-fast mode skips the profiling
+        config.pluginmanager.register(MarkerRecorder(run, config), "tpr_marker_recorder")

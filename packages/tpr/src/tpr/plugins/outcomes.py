@@ -53,7 +53,7 @@ class OutcomeRecorder:
             {
                 "run_id": self.run.log.run_id,
                 "timestamp": now.isoformat(timespec="seconds"),
-                "tree": tree_id(self.run.root),
+                "tree": tree_id(self.run.root, exclude=self.run.artifacts),
                 "partial": bool(session.shouldstop or session.shouldfail),
                 "outcomes": dict(sorted(self.outcomes.items())),
             },
