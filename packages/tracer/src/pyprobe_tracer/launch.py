@@ -49,6 +49,16 @@ class Launch:
             if client is None:
                 _close(recorder)
                 return EXIT_ERROR
+        return self.run_with(client, recorder)
+
+    def run_with(self, client, recorder: RecordFile | None = None) -> int:
+        """Run the script for ``client``, an open connection to the GUI (or None).
+
+        ``client`` needs ``send(msg_type, payload)``, ``recv_command()`` and
+        ``start_command_thread(on_command, on_disconnect)``, as TracerIPCClient has;
+        the GUI's legacy mode passes its own queue-backed one. Both are closed at the
+        end. A stopped run ends the process here (``os._exit``).
+        """
         try:
             exit_code, stopped = self._run(client, recorder)
         finally:
