@@ -53,19 +53,24 @@ TPR_ENV = {"TPR_SEED": "12345", "TPR_FAILFAST_MODE": "off"}
 def install_packages(session: nox.Session, *groups: str) -> None:
     """Install the tool groups (the test group from its lock), then every package built
     fresh from packages/."""
+    # Byte-compile on install, as pip does for users: uv does not by default, and where
+    # PYTHONDONTWRITEBYTECODE is set every tracer the tests start would compile numpy
+    # from source again (about 200 ms a start on a 2-core machine).
+    compile_flag = ["--compile-bytecode"] if session.venv_backend == "uv" else []
     for group in groups:
         if group == "test":
-            session.install("-r", str(TEST_LOCK))
+            session.install(*compile_flag, "-r", str(TEST_LOCK))
             continue
         requirements = nox.project.dependency_groups(PYPROJECT, group)
         if requirements:
-            session.install(*requirements)
+            session.install(*compile_flag, *requirements)
     refresh = []
     if session.venv_backend == "uv":
         # uv caches wheels built from local directories; never test a stale one.
         for name in DIST_NAMES:
             refresh += ["--refresh-package", name, "--reinstall-package", name]
-    session.install(*refresh, *(str(ROOT / "packages" / name) for name in PACKAGES))
+    packages = (str(ROOT / "packages" / name) for name in PACKAGES)
+    session.install(*compile_flag, *refresh, *packages)
 
 
 def validation_env(version: str) -> dict[str, str]:
