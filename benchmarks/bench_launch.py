@@ -31,7 +31,7 @@ VALUE_TYPES = (MessageType.DATA_PROBE_VALUE, MessageType.DATA_PROBE_VALUE_BATCH)
 
 
 def start_to_first_value(script: Path, anchor: ProbeAnchor) -> float:
-    runner = ScriptRunner(script, probes=[anchor])
+    runner = ScriptRunner(script, probes=[anchor], legacy_ipc=False)
     started = time.perf_counter()
     runner.start()
     deadline = started + 30

@@ -114,6 +114,7 @@ def runners():
 
     def make(*args, **kwargs) -> ScriptRunner:
         kwargs.setdefault("python", sys.executable)
+        kwargs.setdefault("legacy_ipc", False)
         runner = ScriptRunner(*args, **kwargs)
         started.append(runner)
         return runner
@@ -337,6 +338,12 @@ def test_the_runner_cannot_start_twice(tmp_path, runners):
     runner.start()
     with pytest.raises(RuntimeError, match="already"):
         runner.start()
+
+
+def test_legacy_stays_the_default_mode_until_m8(tmp_path):
+    # the rearchitecture's migration table: socket mode is the default only once M8 passes
+    assert ScriptRunner(write(tmp_path, "fir.py", FIR_SCRIPT)).legacy_ipc is True
+    assert ScriptRunner(tmp_path / "fir.py", legacy_ipc=False).legacy_ipc is False
 
 
 def test_a_missing_script_is_refused_before_anything_starts(tmp_path, runners):

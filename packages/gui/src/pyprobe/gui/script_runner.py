@@ -1,6 +1,6 @@
 """ScriptRunner: one run of the user's script under the tracer, from start() to stop().
 
-Socket mode (the default): listen first, then start
+Socket mode: listen first, then start
 ``<python> -m pyprobe_tracer --socket ADDR script args...`` with ``subprocess.Popen``
 in a process group of its own, with a fresh session token in its environment.
 A connector thread accepts the tracer and shakes hands; the probes asked for so
@@ -42,6 +42,11 @@ from ..ipc.legacy_channel import IPCChannel
 from ..ipc.socket_channel import SocketIPCChannel
 
 log = logging.getLogger(__name__)
+
+#: The mode used when ScriptRunner is not told (the ``use_legacy_ipc`` setting's
+#: default). The rearchitecture's migration table keeps legacy the default until
+#: M8 has proven the socket path end to end; M8 flips it.
+DEFAULT_LEGACY_IPC = True
 
 #: After CMD_STOP, how long the tracer gets to end the run itself (it needs 0.6 s at
 #: most), before SIGTERM and then SIGKILL to its process group.
@@ -92,6 +97,9 @@ def install_hint(python: str) -> str:
 class ScriptRunner:
     """Runs ``script`` once, in ``python`` (default: this interpreter), under the tracer.
 
+    ``legacy_ipc`` picks the mode: False for the tracer subprocess over a socket, True
+    for the legacy multiprocessing child, None for ``DEFAULT_LEGACY_IPC``.
+
     ``probes`` are ProbeAnchors captured from the start; add or remove more while the
     script runs with ``add_probe`` / ``remove_probe``. ``unix`` picks the socket
     (default: a Unix socket where the platform has them, else TCP on loopback).
@@ -105,7 +113,7 @@ class ScriptRunner:
         args: Sequence[str] = (),
         *,
         python: str | None = None,
-        legacy_ipc: bool = False,
+        legacy_ipc: bool | None = None,
         probes: Iterable[ProbeAnchor] = (),
         unix: bool | None = None,
         connect_timeout: float = HANDSHAKE_TIMEOUT,
@@ -115,7 +123,7 @@ class ScriptRunner:
         self.script = Path(script).absolute()
         self.args = list(args)
         self.python = python or sys.executable
-        self.legacy_ipc = legacy_ipc
+        self.legacy_ipc = DEFAULT_LEGACY_IPC if legacy_ipc is None else legacy_ipc
         self.probes = list(probes)
         self.connect_timeout = connect_timeout
         self.cwd = Path(cwd) if cwd is not None else self.script.parent
