@@ -7,13 +7,13 @@ positions exactly.
 
 from __future__ import annotations
 
-import ast
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from pyprobe_wire import ProbeAnchor
+from pyprobe_wire.source import SymbolOccurrence, occurrences
 
 from .errors import ProbeSpecError
 
@@ -40,20 +40,6 @@ class ProbeSpec:
         return f"{self.line}:{self.symbol}:{self.occurrence}"
 
 
-@dataclass(frozen=True)
-class SymbolOccurrence:
-    """One appearance of a name in the source."""
-
-    line: int
-    col: int
-    symbol: str
-    func: str
-    is_assignment: bool
-    # co_name of the code object that runs this name, as 3.10 and 3.11 compile it:
-    # comprehensions are code objects of their own there.
-    code_name: str = "<module>"
-
-
 def parse_probe_spec(text: str) -> ProbeSpec:
     """Parse ``LINE:SYMBOL[:N]``; ProbeSpecError says what is wrong and what is expected."""
     parts = text.split(":")
@@ -75,20 +61,6 @@ def parse_probe_spec(text: str) -> ProbeSpec:
             )
         occurrence = int(parts[2])
     return ProbeSpec(int(line_text), symbol, occurrence)
-
-
-def occurrences(source: str, filename: str = "<source>") -> list[SymbolOccurrence]:
-    """Every name in ``source`` with its column, enclosing function and role.
-
-    A name is an assignment when it is bound on that line (``x = ...``, ``x += ...``,
-    ``for x in``, ``(x := ...)``, ``as x``) or when the line mutates it in place
-    through an item or attribute (``x[0] = ...``, ``x.attr = ...``).
-    """
-    tree = ast.parse(source, filename)
-    found: list[SymbolOccurrence] = []
-    _OccurrenceVisitor(found).visit(tree)
-    found.sort(key=lambda o: (o.line, o.col))
-    return found
 
 
 def anchor_for(
@@ -134,94 +106,6 @@ def _pick(path: Path, found: list[SymbolOccurrence], spec: ProbeSpec) -> ProbeAn
         func=hit.func,
         is_assignment=hit.is_assignment,
     )
-
-
-_COMPREHENSIONS = {
-    ast.ListComp: "<listcomp>",
-    ast.SetComp: "<setcomp>",
-    ast.DictComp: "<dictcomp>",
-    ast.GeneratorExp: "<genexpr>",
-}
-
-
-class _OccurrenceVisitor(ast.NodeVisitor):
-    """Collects names with their function (what users see) and code object (what runs
-    them). Decorators, defaults and a comprehension's first iterable run outside."""
-
-    def __init__(self, found: list[SymbolOccurrence]) -> None:
-        self.found = found
-        self.func = ""
-        self.code_name = "<module>"
-        self.mutated: set[int] = set()  # ids of Name nodes that are bases of item/attribute targets
-
-    def _inside(self, nodes, code_name: str, func: str | None = None) -> None:
-        outer = self.func, self.code_name
-        self.code_name = code_name
-        if func is not None:
-            self.func = func
-        for node in nodes:
-            self.visit(node)
-        self.func, self.code_name = outer
-
-    def visit_FunctionDef(self, node) -> None:
-        for outside in [*node.decorator_list, node.args, node.returns]:
-            if outside is not None:
-                self.visit(outside)
-        self._inside(node.body, node.name, func=node.name)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        self.visit(node.args)
-        self._inside([node.body], "<lambda>", func="<lambda>")
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        for outside in [*node.decorator_list, *node.bases, *node.keywords]:
-            self.visit(outside)
-        self._inside(node.body, node.name)
-
-    def _comprehension(self, node) -> None:
-        first, *rest = node.generators
-        self.visit(first.iter)  # evaluated before the comprehension's code runs
-        inner = [first.target, *first.ifs]
-        for generator in rest:
-            inner += [generator.target, generator.iter, *generator.ifs]
-        inner += [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-        self._inside(inner, _COMPREHENSIONS[type(node)])
-
-    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
-
-    def _mark_mutated_base(self, target: ast.AST) -> None:
-        while isinstance(target, (ast.Subscript, ast.Attribute)):
-            target = target.value
-        if isinstance(target, ast.Name):
-            self.mutated.add(id(target))
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        for target in node.targets:
-            for element in ast.walk(target):
-                if isinstance(element, (ast.Subscript, ast.Attribute)) and isinstance(
-                    getattr(element, "ctx", None), ast.Store
-                ):
-                    self._mark_mutated_base(element)
-        self.generic_visit(node)
-
-    def visit_AugAssign(self, node: ast.AugAssign) -> None:
-        self._mark_mutated_base(node.target)
-        self.generic_visit(node)
-
-    def visit_Name(self, node: ast.Name) -> None:
-        bound = isinstance(node.ctx, (ast.Store, ast.Del)) or id(node) in self.mutated
-        self.found.append(
-            SymbolOccurrence(
-                line=node.lineno,
-                col=node.col_offset,
-                symbol=node.id,
-                func=self.func,
-                is_assignment=bound,
-                code_name=self.code_name,
-            )
-        )
 
 
 def resolve_probes(
