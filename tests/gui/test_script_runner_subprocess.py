@@ -340,6 +340,18 @@ def test_the_runner_cannot_start_twice(tmp_path, runners):
         runner.start()
 
 
+def test_without_an_interpreter_the_runner_asks_discovery(tmp_path, runners, monkeypatch):
+    monkeypatch.setenv("VIRTUAL_ENV", sys.prefix)  # an activated venv that has the tracer
+    script = write(tmp_path, "fir.py", FIR_SCRIPT)
+    runner = runners(script, python=None, probes=[anchor(script, FIR_LINE, "y")])
+    runner.start()
+    assert runner.python == os.path.join(sys.prefix, "bin", "python")
+    assert runner.process.args[0] == runner.python
+    collector = Collector(runner)
+    collector.until(collector.ended)
+    assert len(probe_values(collector.messages, "y")) == 8
+
+
 def test_legacy_stays_the_default_mode_until_m8(tmp_path):
     # the rearchitecture's migration table: socket mode is the default only once M8 passes
     assert ScriptRunner(write(tmp_path, "fir.py", FIR_SCRIPT)).legacy_ipc is True

@@ -23,6 +23,7 @@ import enum
 import logging
 import os
 import queue
+import shlex
 import signal
 import subprocess
 import sys
@@ -36,6 +37,8 @@ from typing import Any
 from pyprobe_transport import ConnectionClosed
 from pyprobe_wire import Message, MessageType, ProbeAnchor
 
+from ..core.python_discovery import PythonDiscovery, tracer_install_command
+from ..exceptions import PyProbeError, TracerNotInstalledError
 from ..ipc.channel import Channel
 from ..ipc.handshake import HANDSHAKE_TIMEOUT, TOKEN_ENV_VAR, HandshakeResult
 from ..ipc.legacy_channel import IPCChannel
@@ -90,12 +93,9 @@ class RunEvent:
     peer: Mapping[str, Any] = field(default_factory=lambda: types.MappingProxyType({}))
 
 
-def install_hint(python: str) -> str:
-    return f"{python} -m pip install pyprobe-tracer"
-
-
 class ScriptRunner:
-    """Runs ``script`` once, in ``python`` (default: this interpreter), under the tracer.
+    """Runs ``script`` once, in ``python`` under the tracer (default: the interpreter
+    ``PythonDiscovery.discover`` finds for the script: its venv, then python3 on PATH...).
 
     ``legacy_ipc`` picks the mode: False for the tracer subprocess over a socket, True
     for the legacy multiprocessing child, None for ``DEFAULT_LEGACY_IPC``.
@@ -122,7 +122,7 @@ class ScriptRunner:
     ) -> None:
         self.script = Path(script).absolute()
         self.args = list(args)
-        self.python = python or sys.executable
+        self.python = python
         self.legacy_ipc = DEFAULT_LEGACY_IPC if legacy_ipc is None else legacy_ipc
         self.probes = list(probes)
         self.connect_timeout = connect_timeout
@@ -156,6 +156,7 @@ class ScriptRunner:
             if not self.script.is_file():
                 raise FileNotFoundError(f"script not found: {self.script}")
             if self.legacy_ipc:
+                self.python = sys.executable  # the engine runs in a child of this interpreter
                 self._start_legacy()
             else:
                 self._start_subprocess()
@@ -166,6 +167,12 @@ class ScriptRunner:
         channel.send_command(Message(MessageType.CMD_START))
 
     def _start_subprocess(self) -> None:
+        if self.python is None:
+            try:
+                self.python = PythonDiscovery.discover(self.script)
+            except PyProbeError as exc:
+                self._fail_to_start(str(exc), "no Python interpreter found")
+                return
         channel = SocketIPCChannel(unix=self._unix)
         self._channel = channel
         self._queue_start_commands(channel)
@@ -183,13 +190,11 @@ class ScriptRunner:
             )
         except OSError as exc:
             channel.cleanup()
-            self._emit(
-                RunEventKind.NO_CONNECTION,
+            self._fail_to_start(
                 f"Cannot start the interpreter {self.python}: {exc}. Choose a Python 3.10+ "
-                f"interpreter with pyprobe-tracer installed ({install_hint(self.python)}).",
+                f"interpreter with pyprobe-tracer installed.",
+                f"{self.python} could not be started",
             )
-            self._emit(RunEventKind.ENDED, f"{self.python} could not be started", outcome="failed")
-            self._exited.set()
             return
         self._readers = [
             self._spawn(self._read_output, self.process.stdout, "stdout"),
@@ -197,6 +202,11 @@ class ScriptRunner:
         ]
         connector = self._spawn(self._connect)
         self._spawn(self._watch, connector)
+
+    def _fail_to_start(self, why: str, ended: str) -> None:
+        self._emit(RunEventKind.NO_CONNECTION, why)
+        self._emit(RunEventKind.ENDED, ended, outcome="failed")
+        self._exited.set()
 
     def _start_legacy(self) -> None:
         channel = IPCChannel()
@@ -272,13 +282,12 @@ class ScriptRunner:
         )
         if said:
             reason += f"\nIt said:\n{said}"
+        command = tracer_install_command(self.python)
         if "No module named pyprobe_tracer" in said:
-            return f"{reason}\npyprobe-tracer is not installed there. Install it: " + install_hint(
-                self.python
-            )
+            return f"{reason}\n{TracerNotInstalledError(self.python, command)}"
         return (
             f"{reason}\nCheck that {self.python} is Python 3.10 or newer with pyprobe-tracer "
-            f"installed ({install_hint(self.python)})."
+            f"installed (to install it: {shlex.join(command)})."
         )
 
     def _ending(self, exit_code: int) -> dict[str, Any]:
