@@ -186,7 +186,7 @@ def test_newer_major_tracer_says_to_upgrade_the_gui():
     outcome, rejected = handshake(gui_version="1.0", tracer_version="2.0")
 
     assert outcome.result is HandshakeResult.INCOMPATIBLE
-    assert "pip install --upgrade pyprobe" in outcome.message
+    assert "pip install --upgrade pyprobe-gui" in outcome.message
     assert UPGRADE_TRACER not in outcome.message
     assert "GUI" in outcome.message
     assert isinstance(rejected, HandshakeRejected)

@@ -76,7 +76,7 @@ def test_package_installs_alone_and_imports(tmp_path, folder):
     assert check.stdout.strip() == "0.1.0"
 
 
-def test_gui_pulls_in_numpy_wire_and_transport(tmp_path):
+def test_gui_pulls_in_numpy_qt_wire_and_transport(tmp_path):
     python = quick_install(tmp_path / "venv", str(ROOT / "packages" / "gui"))
     listing = subprocess.run(
         [
@@ -90,7 +90,14 @@ def test_gui_pulls_in_numpy_wire_and_transport(tmp_path):
         check=True,
     )
     installed = {name.lower() for name in json.loads(listing.stdout)}
-    assert {"pyprobe", "numpy", "pyprobe-wire", "pyprobe-transport"} <= installed
+    assert {
+        "pyprobe-gui",
+        "numpy",
+        "pyqt6",
+        "pyqtgraph",
+        "pyprobe-wire",
+        "pyprobe-transport",
+    } <= installed
     check = subprocess.run(
         [str(python), "-c", "import pyprobe.ipc; print(pyprobe.ipc.HANDSHAKE_TIMEOUT)"],
         capture_output=True,

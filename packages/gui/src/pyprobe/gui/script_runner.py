@@ -73,9 +73,10 @@ class RunEventKind(enum.Enum):
     ``message`` says what happened and what to do."""
 
     OUTPUT = "output"
-    """A line the tracer process itself printed (its own errors, the output of
-    processes the script started); ``stream`` is "stdout" or "stderr". What the script
-    prints arrives as DATA_STDOUT / DATA_STDERR messages instead."""
+    """A line the tracer process printed on its own stdout or stderr (``stream``): its
+    start-up errors, the output of processes the script started, and, once connected,
+    a copy of what the script prints, which also arrives as DATA_STDOUT / DATA_STDERR
+    (the tracer tees it so that a headless run still prints)."""
 
     ENDED = "ended"
     """The run is over, reported once, after all its messages: ``outcome`` is

@@ -38,7 +38,7 @@ HANDSHAKE_TIMEOUT = 5.0
 TOKEN_ENV_VAR = "PYPROBE_SESSION_TOKEN"
 
 UPGRADE_TRACER = "pip install --upgrade pyprobe-tracer"
-UPGRADE_GUI = "pip install --upgrade pyprobe"
+UPGRADE_GUI = "pip install --upgrade pyprobe-gui"
 
 _VERSION = re.compile(r"([0-9]{1,9})\.([0-9]{1,9})")
 _SHOWN_CHARS = 40

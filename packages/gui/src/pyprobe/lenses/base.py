@@ -1,0 +1,55 @@
+"""What every lens is, and which lens a value gets by default."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PyQt6.QtWidgets import QWidget
+
+#: dtype (the tracer's classification) -> the lens a new panel starts with
+DEFAULT_LENS = {
+    "scalar": "scalar",
+    "array_1d": "waveform",
+    "waveform_real": "waveform",
+    "array_2d": "waveform",
+    "array_nd": "waveform",
+    "array_collection": "waveform",
+    "waveform_collection": "waveform",
+    "array_complex": "constellation",
+    "waveform_complex": "constellation",
+}
+
+pg.setConfigOptions(antialias=False, background="w", foreground="#333333")
+
+
+class Lens:
+    """Draws a probe's latest state into ``widget``. Subclasses set ``name`` and
+    implement ``draw(probe)``; ``update`` skips the work when nothing changed."""
+
+    name = ""
+
+    def __init__(self, colour: str) -> None:
+        self.colour = colour
+        self.widget: QWidget = self.build()
+        self._drawn_version = -1
+
+    def build(self) -> QWidget:
+        raise NotImplementedError
+
+    def update(self, probe) -> bool:
+        """Redraw if the probe has a value newer than the one drawn; True if it did."""
+        if probe.version == self._drawn_version or probe.latest is None:
+            return False
+        self._drawn_version = probe.version
+        self.draw(probe)
+        return True
+
+    def draw(self, probe) -> None:
+        raise NotImplementedError
+
+
+def plot_widget() -> pg.PlotWidget:
+    widget = pg.PlotWidget()
+    widget.showGrid(x=True, y=True, alpha=0.25)
+    widget.setMenuEnabled(False)
+    widget.setMinimumHeight(140)
+    return widget
