@@ -247,10 +247,13 @@ def test_stop_ends_the_run_within_two_seconds_and_the_window_stays_responsive(
         started = time.monotonic()
         qtbot.keyClick(window, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
         returned = time.monotonic() - started
+    took = time.monotonic() - started
     assert returned < 0.1, f"Stop held the window for {returned:.2f} s"
     assert ended.args[0].outcome == "stopped"
-    gaps = np.diff(ticks) if len(ticks) > 1 else np.array([])
-    assert len(ticks) >= 2 and gaps.max() < 0.25, "the redraw timer stalled while stopping"
+    assert took < 2.0
+    # the redraw timer kept ticking while the child was being stopped
+    edges = [started, *ticks, started + took]
+    assert max(np.diff(edges)) < 0.25, f"no redraw for {max(np.diff(edges)):.2f} s"
 
 
 def test_probes_and_watches_come_back_from_the_sidecar(qtbot, make_window, tmp_path):
@@ -338,3 +341,61 @@ def test_an_edit_on_disk_reloads_the_code_and_moves_the_probes(qtbot, make_windo
     qtbot.waitUntil(lambda: window.source.startswith("import"), timeout=5000)
     (probe,) = window.store
     assert probe.state is ProbeState.INVALID
+
+
+SLOW_ONCE = """\
+import time
+
+level = 0.5
+time.sleep(3)
+"""
+
+
+def test_a_probe_without_new_values_turns_stale_on_the_panel_and_the_name(
+    qtbot, make_window, tmp_path
+):
+    window = make_window()
+    window.open_script(write(tmp_path, "once.py", SLOW_ONCE))
+    click_name(qtbot, window, 3, "level")
+    (panel,) = window.panels.values()
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: panel.probe.state is ProbeState.LIVE, timeout=RUN_TIMEOUT_MS)
+    assert "live" in panel.state_label.text()
+    qtbot.waitUntil(lambda: panel.probe.state is ProbeState.STALE, timeout=4000)
+    window.tick()
+    assert "stale" in panel.state_label.text()
+    (mark,) = window.code._tints.values()
+    assert mark == (panel.probe.color, "stale")
+
+
+def test_a_missing_tracer_is_installed_with_one_click(qtbot, make_window, tmp_path, monkeypatch):
+    from pyprobe.core.python_discovery import Candidate
+    from pyprobe.gui import main_window
+
+    installed = []
+
+    def fake_install(python, on_output=None):
+        installed.append(python)
+        for line in ("Collecting pyprobe-tracer", "Successfully installed pyprobe-tracer-0.1.0"):
+            on_output(line)
+        return 0
+
+    monkeypatch.setattr(main_window, "install_tracer", fake_install)
+    monkeypatch.setattr(main_window.MainWindow, "refresh_interpreters", lambda self: None)
+    window = make_window(python=None)
+    window.open_script(write(tmp_path, "fir.py", FIR))
+    bare = Candidate(
+        path="/opt/py/bin/python3",
+        source="PATH python3",
+        version="3.11.7",
+        tracer_version=None,
+        usable=True,
+        reason="",
+    )
+    window._show_interpreters([bare])
+    assert window.install_action.isVisible()
+    assert "no tracer" in window.interpreters.currentText()
+    qtbot.mouseClick(window.install_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "pyprobe-tracer installed" in window.console.text, timeout=5000)
+    assert installed == ["/opt/py/bin/python3"]
+    assert "Successfully installed pyprobe-tracer-0.1.0" in window.console.text

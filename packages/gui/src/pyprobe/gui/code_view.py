@@ -48,6 +48,15 @@ _RULES = [
     ),
     ("comment", re.compile(r"#[^\n]*")),
 ]
+_INVALID = "#cf222e"
+_UNDERLINE = QTextCharFormat.UnderlineStyle
+# state -> (tint alpha, underline): armed waits, live is solid, stale fades
+_STATE_LOOK = {
+    "armed": (35, _UNDERLINE.DotLine),
+    "live": (80, _UNDERLINE.SingleUnderline),
+    "stale": (25, _UNDERLINE.DashUnderline),
+    "invalid": (0, _UNDERLINE.WaveUnderline),
+}
 _TRIPLE = re.compile(r"'''|\"\"\"")
 
 
@@ -144,12 +153,16 @@ class CodeView(QPlainTextEdit):
         self.verticalScrollBar().setValue(scroll)
         self._refresh_selections()
 
-    def set_marks(self, tints: Mapping[tuple[int, int], str]) -> None:
-        """Tint these occurrences (``(line, char_col) -> colour``) and mark their lines."""
-        self._tints = dict(tints)
+    def set_marks(self, marks: Mapping[tuple[int, int], tuple[str, str]]) -> None:
+        """Tint these occurrences, ``(line, char_col) -> (colour, state)`` with state
+        "armed", "live", "stale" or "invalid", and mark their lines in the gutter
+        (an invalid probe's line in red)."""
+        self._tints = dict(marks)
         self._gutter_marks = {}
-        for (line, _), colour in sorted(self._tints.items()):
-            self._gutter_marks.setdefault(line, []).append(colour)
+        for (line, _), (colour, state) in sorted(self._tints.items()):
+            self._gutter_marks.setdefault(line, []).append(
+                _INVALID if state == "invalid" else colour
+            )
         self._refresh_selections()
         self._gutter.update()
 
@@ -209,13 +222,16 @@ class CodeView(QPlainTextEdit):
             line.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             line.cursor = QTextCursor(self.document().findBlockByNumber(current_line - 1))
             selections.append(line)
-        for (line_no, char_col), colour in self._tints.items():
+        for (line_no, char_col), (colour, state) in self._tints.items():
             site = self.index.site_at(line_no, char_col)
             if site is None:
                 continue
+            alpha, underline = _STATE_LOOK.get(state, _STATE_LOOK["armed"])
             tint = QColor(colour)
-            tint.setAlpha(70)
-            selections.append(self._selection(site, background=tint, underline=QColor(colour)))
+            tint.setAlpha(alpha)
+            selections.append(
+                self._selection(site, background=tint, underline=(QColor(colour), underline))
+            )
         if self._hovered is not None:
             selections.append(self._selection(self._hovered, outline=True))
         self.setExtraSelections(selections)
@@ -230,8 +246,9 @@ class CodeView(QPlainTextEdit):
         if background is not None:
             selection.format.setBackground(background)
         if underline is not None:
-            selection.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
-            selection.format.setUnderlineColor(underline)
+            colour, style = underline
+            selection.format.setUnderlineStyle(style)
+            selection.format.setUnderlineColor(colour)
         if outline:
             selection.format.setBackground(QColor(0, 0, 0, 25))
             selection.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)

@@ -354,12 +354,19 @@ class MainWindow(QMainWindow):
         self.watch_list.set_probes([])
 
     def _update_marks(self) -> None:
-        tints = {}
+        marks = {}
         for probe in self.store:
+            state = probe.state.name.lower()
             site = self.index.find(probe.anchor)
             if site is not None and probe.state is not ProbeState.INVALID:
-                tints[(site.line, site.char_col)] = probe.color
-        self.code.set_marks(tints)
+                marks[(site.line, site.char_col)] = (probe.color, state)
+            elif probe.state is ProbeState.INVALID:
+                marks[(probe.anchor.line, -1)] = (probe.color, state)  # the gutter only
+        self._marked_states = self._probe_states()
+        self.code.set_marks(marks)
+
+    def _probe_states(self) -> tuple:
+        return tuple((probe.anchor, probe.state) for probe in self.store)
 
     # --- persistence --------------------------------------------------------------------
 
@@ -600,6 +607,8 @@ class MainWindow(QMainWindow):
             self.handler.poll()
         now = time.monotonic()
         self.store.mark_stale(now, self.run_state == "running")
+        if self._probe_states() != getattr(self, "_marked_states", None):
+            self._update_marks()
         drew = False
         for panel in self.panels.values():
             drew = panel.refresh() or drew
