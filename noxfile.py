@@ -5,6 +5,7 @@
     nox -s lint            ruff check + format check
     nox -s bench           run every benchmark in benchmarks/
     nox -s build           build sdists and wheels of every package into dist/
+    nox -s screenshots     the window on every example, into docs/images/
     nox -s tpr             the tpr foundation cycle on 3.12: baseline, fail-fast, property
                            pilot, gate, checkpoint (artifacts in .tpr/)
 
@@ -133,6 +134,23 @@ def milestone(session: nox.Session) -> None:
     """Run a milestone gate: nox -s milestone -- M6 [--step next] (see invoke milestone)."""
     install_packages(session, "test")
     session.run("python", "-m", "pipelines", "--root", str(ROOT), *session.posargs)
+
+
+@nox.session(python=str(find_python("3.12") or "3.12"))
+def screenshots(session: nox.Session) -> None:
+    """Screenshots of the window on every example into docs/images/ (headless mode)."""
+    install_packages(session, "test")
+    out = ROOT / "docs" / "images"
+    out.mkdir(parents=True, exist_ok=True)
+    python = str(Path(session.bin) / "python")
+    env = {"QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": session.create_tmp()}
+    for script in sorted((ROOT / "examples").glob("*.py")):
+        session.run(
+            *(python, "-m", "pyprobe", "--socket-ipc", "--python", python),
+            *("--auto-run", "--auto-quit", "--screenshot", str(out / f"{script.stem}.png")),
+            str(script),
+            env=env,
+        )
 
 
 @nox.session

@@ -7,7 +7,7 @@ invoke plan M3                 one plan as a readable document
 invoke test                    the whole suite on Python 3.12
 invoke test --python all       ... on every supported Python (3.10-3.13)
 invoke test --pytest "tests/ipc -k roundtrip"
-invoke lint | invoke bench | invoke build
+invoke lint | invoke bench | invoke build | invoke screenshots
 invoke lock                    re-pin the test tools into requirements-test.lock
 """
 
@@ -81,6 +81,12 @@ def bench(c, args=""):
 def ledger(c, check=False):
     """Regenerate the behavior ledger in spec/ from the tests (nox ledger)."""
     nox(c, "ledger", posargs="check" if check else "sync --apply")
+
+
+@task
+def screenshots(c):
+    """Screenshots of the window on every example into docs/images/ (nox screenshots)."""
+    nox(c, "screenshots")
 
 
 @task

@@ -383,3 +383,19 @@ def test_readme_line_numbers_point_at_their_variables():
         code = (EXAMPLES / name).read_text(encoding="utf-8").splitlines()[int(number) - 1]
         assert re.match(rf"\s*{symbol}\b.*=", code), f"{name}:{number} is {code.strip()!r}"
     assert len(mentions) >= 19, mentions
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.py")))
+def test_each_example_opens_with_its_probes_placed(name):
+    from pyprobe.core import sidecar
+    from pyprobe.core.probe_sites import SourceIndex
+
+    script = EXAMPLES / name
+    saved, warning = sidecar.load(script)
+    assert warning is None and saved is not None, f"{name}: no sidecar ({warning})"
+    index = SourceIndex(script.read_text(encoding="utf-8"), script)
+    assert len(saved.probes) >= 3
+    for entry in saved.probes:
+        site = index.find(entry.anchor(script))
+        assert site is not None, f"{name}: the saved probe {entry.symbol}@{entry.line} is gone"
+        assert index.line_text(site.line) == entry.line_text

@@ -166,6 +166,11 @@ class CodeView(QPlainTextEdit):
         self._refresh_selections()
         self._gutter.update()
 
+    def scroll_to_line(self, line: int) -> None:
+        """Bring ``line`` into the middle of the view without marking it."""
+        self.setTextCursor(QTextCursor(self.document().findBlockByNumber(max(line - 1, 0))))
+        self.centerCursor()
+
     def go_to_line(self, line: int) -> None:
         block = self.document().findBlockByNumber(max(line - 1, 0))
         cursor = QTextCursor(block)

@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
         self._show_source(source)
         root = self.files.setRootPath(str(path.parent))
         self.tree.setRootIndex(root)
+        self.tree.setCurrentIndex(self.files.index(str(path)))
         self._watch_file(path)
         self._restore_sidecar()
         self.refresh_interpreters()
@@ -384,6 +385,8 @@ class MainWindow(QMainWindow):
             site = self._saved_site(entry)
             if site is not None:
                 self.toggle_watch_anchor(site.anchor(self.script), True, site)
+        if self.panels:
+            self.code.scroll_to_line(min(anchor.line for anchor in self.panels))
         sizes = saved.layout.get("splitters") if isinstance(saved.layout, dict) else None
         if isinstance(sizes, dict):
             for key, splitter in (("top", self.top), ("outer", self.outer)):
