@@ -35,7 +35,10 @@ from pipelines.interpreters import (  # noqa: E402
 
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 PACKAGES = ("wire", "transport", "tracer", "gui", "tddprose", "tpr")
-DIST_NAMES = ("pyprobe-wire", "pyprobe-transport", "pyprobe-tracer", "pyprobe-gui", "tddprose", "tpr")
+DIST_NAMES = (
+    *("pyprobe-wire", "pyprobe-transport", "pyprobe-tracer"),
+    *("pyprobe-gui", "tddprose", "tpr"),
+)
 CURRENT_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 nox.options.default_venv_backend = "uv|virtualenv"
