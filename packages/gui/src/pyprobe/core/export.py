@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .values import waveform_parts
+
 
 def probe_stem(probe) -> str:
     anchor = probe.anchor
@@ -83,3 +85,48 @@ def export_probes(probes: Iterable, directory: str | os.PathLike[str], **run: An
         out.write(text)
     os.replace(temporary, summary)
     return summary
+
+
+def value_table(probe) -> tuple[np.ndarray, str]:
+    """The probe's current value as a 2-D table and its CSV header: a scalar's history
+    (seq, value), an array's samples (index or time, then the value, or re and im),
+    a 2-D array's rows as they are."""
+    if probe.latest is None:
+        raise ValueError(f"{probe.name} has no value yet")
+    if probe.dtype == "scalar" or (
+        np.ndim(probe.latest) == 0 and not isinstance(probe.latest, dict)
+    ):
+        values, seqs = probe.history.values(), probe.history.seqs()
+        return _columns(seqs.astype(np.float64), values, "seq")
+    samples, x = waveform_parts(probe.latest)
+    if samples.ndim == 2:
+        if np.iscomplexobj(samples):
+            return np.hstack([samples.real, samples.imag]), "re columns, then im columns"
+        return samples, ""
+    axis = np.arange(len(samples), dtype=np.float64) if x is None else x
+    return _columns(axis, samples.ravel(), "index" if x is None else "t")
+
+
+def _columns(axis: np.ndarray, values: np.ndarray, axis_name: str) -> tuple[np.ndarray, str]:
+    if np.iscomplexobj(values):
+        return np.column_stack([axis, values.real, values.imag]), f"{axis_name},re,im"
+    return np.column_stack([axis, values]), f"{axis_name},value"
+
+
+def export_value(probe, path: str | os.PathLike[str]) -> Path:
+    """Write the probe's current value (a scalar's whole history) to ``path``: ``.npy``
+    (the value itself; a scalar's history values), or ``.csv`` (``value_table``)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        if probe.dtype == "scalar":
+            data = probe.history.values()
+        else:
+            data = waveform_parts(probe.latest)[0]
+        np.save(path, np.asarray(data), allow_pickle=False)
+    elif suffix == ".csv":
+        table, header = value_table(probe)
+        np.savetxt(path, table, delimiter=",", header=header, comments="")
+    else:
+        raise ValueError(f"{path.name}: export as .npy or .csv")
+    return path

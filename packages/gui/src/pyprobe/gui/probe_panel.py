@@ -6,13 +6,18 @@ tick and draws the latest state only when the probe has something new.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QScrollArea,
     QSizePolicy,
     QToolButton,
@@ -20,8 +25,10 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from ..core.export import export_value
 from ..core.probes import ProbeState
 from ..lenses import LENSES, lens_for
+from .plot_tools import Crosshair, PeakMarker
 
 STATE_STYLE = {
     ProbeState.ARMED: ("armed", "#6e7781"),
@@ -41,6 +48,9 @@ class ProbePanel(QFrame):
         super().__init__(parent)
         self.probe = probe
         self.lens = None
+        self.frozen = False
+        self.crosshair: Crosshair | None = None
+        self.peak_marker: PeakMarker | None = None
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setObjectName("probePanel")
         self.setStyleSheet(
@@ -68,9 +78,14 @@ class ProbePanel(QFrame):
         close = QToolButton(text="×")
         close.setToolTip("Remove this probe (or click the name in the code again)")
         close.clicked.connect(lambda: self.close_requested.emit(self.probe.anchor))
+        self.tools = QToolButton(text="tools")
+        self.tools.setToolTip("Zoom, pin, crosshair, peak, freeze, lens options, export")
+        self.tools.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.tools.setMenu(self._tools_menu())
         header.addWidget(self.title)
         header.addWidget(self.state_label, 1)
         header.addWidget(self.lens_box)
+        header.addWidget(self.tools)
         header.addWidget(watch)
         header.addWidget(close)
         layout.addLayout(header)
@@ -80,6 +95,93 @@ class ProbePanel(QFrame):
         self.placeholder.setMinimumHeight(140)
         layout.addWidget(self.placeholder, 1)
         self.refresh()
+
+    # --- tools ------------------------------------------------------------------------
+
+    def _tools_menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.aboutToShow.connect(lambda: self._fill_tools(menu))
+        return menu
+
+    def _fill_tools(self, menu: QMenu) -> None:
+        menu.clear()
+        plots = self.lens.plots if self.lens is not None else []
+        menu.addAction("Autoscale", self.autoscale).setEnabled(bool(plots))
+        for axis in ("x", "y"):
+            pin = QAction(f"Pin {axis.upper()}", menu, checkable=True)
+            pin.setChecked(bool(plots) and not plots[0].vb.autoRangeEnabled()[axis == "y"])
+            pin.toggled.connect(lambda on, a=axis: self.pin(a, on))
+            pin.setEnabled(bool(plots))
+            menu.addAction(pin)
+        for label, state, slot in (
+            ("Crosshair", self.crosshair is not None, self.set_crosshair),
+            ("Peak marker", self.peak_marker is not None, self.set_peak_marker),
+            ("Freeze", self.frozen, self.set_frozen),
+        ):
+            action = QAction(label, menu, checkable=True)
+            action.setChecked(state)
+            action.toggled.connect(slot)
+            menu.addAction(action)
+        if self.lens is not None:
+            for label, choices, current in self.lens.options():
+                sub = menu.addMenu(label)
+                for choice in choices:
+                    action = sub.addAction(choice)
+                    action.setCheckable(True)
+                    action.setChecked(choice == current)
+                    action.triggered.connect(
+                        lambda _=False, lb=label, c=choice: self.lens.set_option(lb, c)
+                    )
+        menu.addSeparator()
+        menu.addAction("Export PNG…", lambda: self._export_dialog("PNG image (*.png)"))
+        menu.addAction("Export CSV…", lambda: self._export_dialog("CSV table (*.csv)"))
+        menu.addAction("Export NPY…", lambda: self._export_dialog("numpy array (*.npy)"))
+
+    def autoscale(self) -> None:
+        for plot in self.lens.plots if self.lens else []:
+            plot.enableAutoRange()
+
+    def pin(self, axis: str, pinned: bool) -> None:
+        """Keep the current range of ``axis`` ("x" or "y") instead of following the data."""
+        for plot in self.lens.plots if self.lens else []:
+            plot.enableAutoRange(axis=axis, enable=not pinned)
+
+    def set_crosshair(self, on: bool) -> None:
+        if self.crosshair is not None:
+            self.crosshair.remove()
+            self.crosshair = None
+        if on and self.lens is not None and self.lens.plots:
+            self.crosshair = Crosshair(self.lens.plots[0])
+
+    def set_peak_marker(self, on: bool) -> None:
+        if self.peak_marker is not None:
+            self.peak_marker.remove()
+            self.peak_marker = None
+        if on and self.lens is not None and self.lens.plots:
+            self.peak_marker = PeakMarker(self.lens.plots[0])
+
+    def set_frozen(self, frozen: bool) -> None:
+        """Stop (or resume) updating this panel only; the probe keeps capturing."""
+        self.frozen = frozen
+        self.refresh()
+
+    def export(self, path: str | Path) -> Path:
+        """PNG of the panel, or CSV / NPY of its current value, by the file's suffix."""
+        path = Path(path)
+        if path.suffix.lower() == ".png":
+            if not self.grab().save(str(path)):
+                raise OSError(f"could not write {path}")
+            return path
+        return export_value(self.probe, path)
+
+    def _export_dialog(self, file_filter: str) -> None:
+        suffix = file_filter.split("*")[1].rstrip(")")
+        default = f"{self.probe.anchor.line}_{self.probe.anchor.symbol}{suffix}"
+        path, _ = QFileDialog.getSaveFileName(self, "Export", default, file_filter)
+        if path:
+            self.export(path)
+
+    # --- lens -----------------------------------------------------------------------
 
     def _choose_lens(self, name: str) -> None:
         chosen = None if name == AUTO else name
@@ -96,8 +198,13 @@ class ProbePanel(QFrame):
         self.lens = wanted(self.probe.color)
         layout.replaceWidget(old, self.lens.widget)
         old.hide()
-        old.deleteLater() if old is not self.placeholder else None
+        if old is not self.placeholder:
+            old.deleteLater()
         self.lens.widget.show()
+        crosshair, peak = self.crosshair is not None, self.peak_marker is not None
+        self.crosshair = self.peak_marker = None  # they lived on the old plots
+        self.set_crosshair(crosshair)
+        self.set_peak_marker(peak)
 
     def refresh(self) -> bool:
         """Bring the panel up to date with its probe; True when it drew something."""
@@ -110,17 +217,22 @@ class ProbePanel(QFrame):
         text, colour = STATE_STYLE[probe.state]
         shape = "" if probe.shape in (None, []) else " " + "×".join(map(str, probe.shape))
         detail = f"{probe.dtype}{shape} · {probe.update_count} updates" if probe.dtype else ""
+        if self.frozen:
+            detail += " · frozen"
         self.state_label.setText(
             f"<span style='color:{colour}'>● {text}</span> "
             f"<span style='color:#6e7781'>{detail}</span>"
         )
-        if probe.latest is None:
+        if probe.latest is None or self.frozen:
             return False
         self._replace_lens()
         if self.lens is None:
             self.placeholder.setText(f"{probe.dtype}: nothing to draw ({probe.latest!r:.80})")
             return False
-        return self.lens.update(probe)
+        drew = self.lens.update(probe)
+        if drew and self.peak_marker is not None:
+            self.peak_marker.update()
+        return drew
 
 
 class PanelGrid(QScrollArea):

@@ -4,10 +4,17 @@ preparation they share (decimation, density) is in ``prepare`` and needs no Qt."
 from .base import DEFAULT_LENS, Lens
 from .constellation import ConstellationLens
 from .scalar import ScalarLens
-from .waveform import WaveformLens
+from .waveform import MagnitudeDbLens, MagnitudePhaseLens, WaveformLens
 
 LENSES: dict[str, type[Lens]] = {
-    lens.name: lens for lens in (ScalarLens, WaveformLens, ConstellationLens)
+    lens.name: lens
+    for lens in (
+        ScalarLens,
+        WaveformLens,
+        MagnitudePhaseLens,
+        MagnitudeDbLens,
+        ConstellationLens,
+    )
 }
 
 

@@ -23,12 +23,16 @@ pg.setConfigOptions(antialias=False, background="w", foreground="#333333")
 
 class Lens:
     """Draws a probe's latest state into ``widget``. Subclasses set ``name`` and
-    implement ``draw(probe)``; ``update`` skips the work when nothing changed."""
+    implement ``build()`` and ``draw(probe)``; ``update`` skips the work when nothing
+    changed. ``plots`` are the PlotItems the panel's tools act on."""
 
     name = ""
+    #: dtypes this lens can draw (None: any array-like)
+    accepts: frozenset[str] | None = None
 
     def __init__(self, colour: str) -> None:
         self.colour = colour
+        self.plots: list[pg.PlotItem] = []
         self.widget: QWidget = self.build()
         self._drawn_version = -1
 
@@ -43,8 +47,24 @@ class Lens:
         self.draw(probe)
         return True
 
+    def redraw(self) -> None:
+        """Draw the last value again (after a zoom, or an option changed)."""
+        self._drawn_version = -1
+
     def draw(self, probe) -> None:
         raise NotImplementedError
+
+    def options(self) -> list[tuple[str, list[str], str]]:
+        """The lens's own settings for the panel's menu: (label, choices, current)."""
+        return []
+
+    def set_option(self, label: str, choice: str) -> None:
+        """Apply one of ``options()``."""
+
+    def plot_widget(self) -> pg.PlotWidget:
+        widget = plot_widget()
+        self.plots.append(widget.getPlotItem())
+        return widget
 
 
 def plot_widget() -> pg.PlotWidget:

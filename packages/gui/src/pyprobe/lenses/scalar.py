@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from .base import Lens, plot_widget
+from .base import Lens
 from .prepare import minmax_decimate
 
 
@@ -33,17 +33,35 @@ class ScalarLens(Lens):
         font.setBold(True)
         self.readout.setFont(font)
         self.readout.setStyleSheet(f"color: {self.colour}; padding-right: 6px;")
-        self.plot = plot_widget()
+        self.plot = self.plot_widget()
         self.curve = self.plot.plot(pen=pg.mkPen(self.colour, width=1))
+        self.imag_curve = self.plot.plot(
+            pen=pg.mkPen(self.colour, width=1, style=Qt.PenStyle.DashLine)
+        )
         layout.addWidget(self.readout)
         layout.addWidget(self.plot, 1)
         return container
 
+    complex_view = "re/im"
+
     def draw(self, probe) -> None:
         self.readout.setText(format_scalar(probe.latest))
         values = probe.history.values()
+        x = probe.history.seqs().astype(np.float64) if len(values) else None
+        width = max(int(self.plot.getPlotItem().vb.width()), 100)
+        if np.iscomplexobj(values) and self.complex_view == "re/im":
+            self.curve.setData(*minmax_decimate(values.real, width, x))
+            self.imag_curve.setData(*minmax_decimate(values.imag, width, x))
+            return
         if np.iscomplexobj(values):
             values = np.abs(values)
-        x = probe.history.seqs().astype(np.float64) if len(values) else None
-        width = max(self.plot.width(), 100)
+        self.imag_curve.setData([], [])
         self.curve.setData(*minmax_decimate(values, width, x))
+
+    def options(self):
+        return [("Complex values", ["re/im", "magnitude"], self.complex_view)]
+
+    def set_option(self, label, choice):
+        if label == "Complex values":
+            self.complex_view = choice
+            self.redraw()
