@@ -125,6 +125,12 @@ def click_name(qtbot, window, line, symbol, occurrence=1, modifier=Qt.KeyboardMo
     qtbot.mouseClick(window.code.viewport(), Qt.MouseButton.LeftButton, modifier, point)
 
 
+def drawn_now(window, panel) -> bool:
+    """Let the window redraw; whether the panel's lens shows the probe's latest value."""
+    window.tick()
+    return panel.lens is not None and panel.lens._drawn_version == panel.probe.version
+
+
 def run_to_end(qtbot, window):
     with qtbot.waitSignal(window.run_ended, timeout=RUN_TIMEOUT_MS, raising=False) as ended:
         qtbot.keyClick(window, Qt.Key.Key_F5)
@@ -152,6 +158,9 @@ def test_open_probe_three_names_run_and_see_the_values(qtbot, make_window, tmp_p
     y = panels["y"].probe
     assert y.state is ProbeState.LIVE and y.update_count == 8
     np.testing.assert_allclose(y.latest, blocks[-1], rtol=1e-12)
+    for name in ("y", "energy"):  # scroll to each, as a person would, then it is drawn
+        window.grid.ensureWidgetVisible(panels[name])
+        qtbot.waitUntil(lambda n=name: drawn_now(window, panels[n]), timeout=2000)
     drawn = panels["y"].lens.curves[0].getData()[1]
     np.testing.assert_allclose(drawn, blocks[-1], rtol=1e-12)  # 256 points: drawn as they are
     energy = panels["energy"].probe

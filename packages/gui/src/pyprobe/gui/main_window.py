@@ -40,6 +40,7 @@ from .watch_list import WatchList
 
 REDRAW_HZ = 30
 WATCH_REFRESH_S = 0.25
+IDLE_REFRESH_S = 0.25  # with no run, panels are checked 4 times a second, not 30
 VALUE_TYPES = (MessageType.DATA_PROBE_VALUE, MessageType.DATA_PROBE_VALUE_BATCH)
 
 
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.fps = 0.0
         self._fps_window = (time.monotonic(), 0)
         self._last_watch_refresh = 0.0
+        self._last_idle_refresh = 0.0
         self._from_workers: queue.SimpleQueue = queue.SimpleQueue()  # (callable, args)
         self._stopping = False
         self._build()
@@ -99,6 +101,7 @@ class MainWindow(QMainWindow):
         self.code.probe_clicked.connect(self.toggle_probe)
         self.code.watch_clicked.connect(self.toggle_watch)
         self.grid = PanelGrid()
+        self.grid.verticalScrollBar().valueChanged.connect(lambda _: self.refresh_panels())
         self.watch_list = WatchList()
         self.console = Console()
         self.console.location_clicked.connect(self.go_to)
@@ -303,6 +306,7 @@ class MainWindow(QMainWindow):
         panel.lens_chosen.connect(lambda *_: self.save_sidecar())
         self.panels[anchor] = panel
         self.grid.add(panel)
+        QTimer.singleShot(0, lambda: self.grid.ensureWidgetVisible(panel))
         self._update_marks()
         self.save_sidecar()
         return probe
@@ -613,8 +617,9 @@ class MainWindow(QMainWindow):
         if self._probe_states() != getattr(self, "_marked_states", None):
             self._update_marks()
         drew = False
-        for panel in self.panels.values():
-            drew = panel.refresh() or drew
+        if self.handler is not None or now - self._last_idle_refresh >= IDLE_REFRESH_S:
+            self._last_idle_refresh = now
+            drew = self.refresh_panels()
         if drew:
             self.frames_drawn += 1
         if now - self._last_watch_refresh >= WATCH_REFRESH_S:
@@ -626,6 +631,13 @@ class MainWindow(QMainWindow):
             self.fps = (self.frames_drawn - frames) / (now - started)
             self._fps_window = (now, self.frames_drawn)
             self._update_status()
+
+    def refresh_panels(self) -> bool:
+        """Redraw the panels on screen that have something new; True if one drew."""
+        drew = False
+        for panel in self.panels.values():
+            drew = panel.refresh(self.grid.on_screen(panel)) or drew
+        return drew
 
     def _update_status(self) -> None:
         candidate = self.chosen_candidate()

@@ -49,6 +49,7 @@ class ProbePanel(QFrame):
         self.probe = probe
         self.lens = None
         self.frozen = False
+        self._shown = None  # (probe version, frozen) the header shows
         self.crosshair: Crosshair | None = None
         self.peak_marker: PeakMarker | None = None
         self.setFrameShape(QFrame.Shape.StyledPanel)
@@ -206,8 +207,25 @@ class ProbePanel(QFrame):
         self.set_crosshair(crosshair)
         self.set_peak_marker(peak)
 
-    def refresh(self) -> bool:
-        """Bring the panel up to date with its probe; True when it drew something."""
+    def refresh(self, on_screen: bool = True) -> bool:
+        """Bring the panel up to date with its probe; True when it drew something. A
+        panel not ``on_screen`` updates its header only; it draws when it comes back."""
+        probe = self.probe
+        if self._shown != (probe.version, self.frozen):
+            self._shown = (probe.version, self.frozen)
+            self._show_header()
+        if probe.latest is None or self.frozen:
+            return False
+        self._replace_lens()
+        if self.lens is None:
+            self.placeholder.setText(f"{probe.dtype}: nothing to draw ({probe.latest!r:.80})")
+            return False
+        drew = self.lens.update(probe, on_screen)
+        if drew and self.peak_marker is not None:
+            self.peak_marker.update()
+        return drew
+
+    def _show_header(self) -> None:
         probe = self.probe
         self.title.setText(f"{probe.anchor.symbol}  ·  line {probe.anchor.line}")
         self.title.setToolTip(
@@ -223,16 +241,6 @@ class ProbePanel(QFrame):
             f"<span style='color:{colour}'>● {text}</span> "
             f"<span style='color:#6e7781'>{detail}</span>"
         )
-        if probe.latest is None or self.frozen:
-            return False
-        self._replace_lens()
-        if self.lens is None:
-            self.placeholder.setText(f"{probe.dtype}: nothing to draw ({probe.latest!r:.80})")
-            return False
-        drew = self.lens.update(probe)
-        if drew and self.peak_marker is not None:
-            self.peak_marker.update()
-        return drew
 
 
 class PanelGrid(QScrollArea):
@@ -266,6 +274,13 @@ class PanelGrid(QScrollArea):
         panel.setParent(None)
         panel.deleteLater()
         self._relayout()
+
+    def on_screen(self, panel: ProbePanel) -> bool:
+        """Whether any of ``panel`` is inside the scrolled view of a visible window."""
+        if not self.isVisible() or not panel.isVisible():
+            return False
+        top_left = panel.mapTo(self.viewport(), panel.rect().topLeft())
+        return self.viewport().rect().intersects(panel.rect().translated(top_left))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -39,12 +39,17 @@ class Lens:
     def build(self) -> QWidget:
         raise NotImplementedError
 
-    def update(self, probe) -> bool:
-        """Redraw if the probe has a value newer than the one drawn; True if it did."""
-        if probe.version == self._drawn_version or probe.latest is None:
+    def update(self, probe, on_screen: bool = True) -> bool:
+        """Redraw if the probe has a value newer than the one drawn and the lens is
+        ``on_screen`` (a panel scrolled out of view is drawn when it comes back); True
+        if it drew."""
+        if probe.version == self._drawn_version or probe.latest is None or not on_screen:
             return False
         self._drawn_version = probe.version
         self.draw(probe)
+        for plot in self.plots:
+            # settle the auto-range now, so the plot is painted once, not twice
+            plot.getViewBox().prepareForPaint()
         return True
 
     def redraw(self) -> None:
@@ -67,8 +72,20 @@ class Lens:
         return widget
 
 
+class ClippedAxis(pg.AxisItem):
+    """An axis that paints inside its own rectangle. pyqtgraph draws grid lines
+    translucent, and Qt's raster engine is very slow at those without a clip (2.4 ms
+    against 0.06 ms for 44 lines, measured): this is most of a loaded frame."""
+
+    def paint(self, painter, *args) -> None:
+        painter.save()
+        painter.setClipRect(self.boundingRect())
+        super().paint(painter, *args)
+        painter.restore()
+
+
 def plot_widget() -> pg.PlotWidget:
-    widget = pg.PlotWidget()
+    widget = pg.PlotWidget(axisItems={side: ClippedAxis(side) for side in ("left", "bottom")})
     widget.showGrid(x=True, y=True, alpha=0.25)
     widget.setMenuEnabled(False)
     widget.setMinimumHeight(140)

@@ -34,11 +34,10 @@ def minmax_decimate(y: np.ndarray, columns: int, x: np.ndarray | None = None):
     """
     y = np.asarray(y)
     n = len(y)
-    if x is None:
-        x = np.arange(n, dtype=np.float64)
     columns = max(int(columns), 1)
     if n <= 2 * columns:
-        return np.asarray(x, dtype=np.float64), y.astype(np.float64, copy=False)
+        x = np.arange(n, dtype=np.float64) if x is None else np.asarray(x, dtype=np.float64)
+        return x, y.astype(np.float64, copy=False)
     per = n // columns
     used = per * columns
     blocks = y[:used].reshape(columns, per)
@@ -53,7 +52,8 @@ def minmax_decimate(y: np.ndarray, columns: int, x: np.ndarray | None = None):
         tail = y[used:]
         extra = used + np.array(sorted({int(tail.argmin()), int(tail.argmax())}))
         picks = np.concatenate([picks, extra])
-    return np.asarray(x, dtype=np.float64)[picks], y[picks].astype(np.float64, copy=False)
+    xs = picks.astype(np.float64) if x is None else np.asarray(x, dtype=np.float64)[picks]
+    return xs, y[picks].astype(np.float64, copy=False)
 
 
 def density_image(points: np.ndarray, bins: int = DENSITY_BINS, extent=None):
