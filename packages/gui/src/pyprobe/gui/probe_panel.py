@@ -139,8 +139,13 @@ class ProbePanel(QFrame):
         menu.addAction("Export NPY…", lambda: self._export_dialog("numpy array (*.npy)"))
 
     def autoscale(self) -> None:
-        for plot in self.lens.plots if self.lens else []:
+        """Fit every axis to the whole value again (and unpin them)."""
+        if self.lens is None:
+            return
+        for plot in self.lens.plots:
             plot.enableAutoRange()
+        self.lens.redraw()
+        self.refresh()
 
     def pin(self, axis: str, pinned: bool) -> None:
         """Keep the current range of ``axis`` ("x" or "y") instead of following the data."""

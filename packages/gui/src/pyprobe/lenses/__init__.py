@@ -4,6 +4,7 @@ preparation they share (decimation, density) is in ``prepare`` and needs no Qt."
 from .base import DEFAULT_LENS, Lens
 from .constellation import ConstellationLens
 from .scalar import ScalarLens
+from .spectrum import SpectrumLens, WaterfallLens
 from .waveform import MagnitudeDbLens, MagnitudePhaseLens, WaveformLens
 
 LENSES: dict[str, type[Lens]] = {
@@ -13,6 +14,8 @@ LENSES: dict[str, type[Lens]] = {
         WaveformLens,
         MagnitudePhaseLens,
         MagnitudeDbLens,
+        SpectrumLens,
+        WaterfallLens,
         ConstellationLens,
     )
 }

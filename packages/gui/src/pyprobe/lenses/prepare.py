@@ -42,16 +42,15 @@ def minmax_decimate(y: np.ndarray, columns: int, x: np.ndarray | None = None):
     used = per * columns
     blocks = y[:used].reshape(columns, per)
     low, high = blocks.argmin(axis=1), blocks.argmax(axis=1)
-    first = np.minimum(low, high)
-    second = np.maximum(low, high)
     starts = np.arange(columns) * per
     picks = np.empty(2 * columns, dtype=np.int64)
-    picks[0::2] = starts + first
-    picks[1::2] = starts + second
+    picks[0::2] = starts + np.minimum(low, high)
+    picks[1::2] = starts + np.maximum(low, high)
     if used < n:  # the tail that did not fill a column
         tail = y[used:]
-        extra = used + np.array(sorted({int(tail.argmin()), int(tail.argmax())}))
-        picks = np.concatenate([picks, extra])
+        picks = np.concatenate([picks, used + np.sort([tail.argmin(), tail.argmax()])])
+    # the ends always, so the drawn line spans the whole x range
+    picks = np.unique(np.concatenate([[0], picks, [n - 1]]))
     xs = picks.astype(np.float64) if x is None else np.asarray(x, dtype=np.float64)[picks]
     return xs, y[picks].astype(np.float64, copy=False)
 
