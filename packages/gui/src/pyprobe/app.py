@@ -21,6 +21,7 @@ pyprobe-tracer."""
 EPILOG = """\
 examples:
   pyprobe examples/qam16_link.py
+  pyprobe view run.ppr                      open a recording and scrub through it
   pyprobe --python .venv/bin/python filter.py --taps 64
   pyprobe --auto-run --auto-quit --probe 12:y --export out/ --screenshot run.png filter.py
 
@@ -77,7 +78,60 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_view_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pyprobe view",
+        description="Open a recording (python -m pyprobe_tracer --record FILE) and scrub "
+        "through every captured value in order.",
+        epilog="example:\n  pyprobe view run.ppr\n  pyprobe view run.ppr --at 100 "
+        "--screenshot view.png",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("recording", help="the .ppr file the tracer wrote")
+    parser.add_argument(
+        "--at", type=int, metavar="N", help="show the N-th value (1 = the first; default: the last)"
+    )
+    parser.add_argument(
+        "--screenshot", metavar="FILE.png", help="save the window as a PNG and quit"
+    )
+    return parser
+
+
+def view(argv: list[str]) -> int:
+    parser = build_view_parser()
+    args = parser.parse_args(argv)
+    if not Path(args.recording).is_file():
+        parser.error(f"recording not found: {args.recording}")
+    if args.screenshot and not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PyQt6.QtWidgets import QApplication
+
+    from .gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    window = MainWindow(save_state=False)
+    window.show()
+    if not window.open_recording(Path(args.recording)):
+        window.console.flush()
+        print(window.console.text, file=sys.stderr)
+        return 1
+    app.processEvents()  # lay the panels out before the first value is drawn
+    if args.at is not None:
+        window.scrubber.go_to_index(args.at - 1)
+    if args.screenshot:
+        for _ in range(3):
+            app.processEvents()
+            window.refresh_panels()
+        Path(args.screenshot).parent.mkdir(parents=True, exist_ok=True)
+        return 0 if window.grab().save(args.screenshot) else 1
+    return app.exec()
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["view"]:
+        return view(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if (args.probe or args.export or args.auto_run) and not args.script:

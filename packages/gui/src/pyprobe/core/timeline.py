@@ -305,6 +305,12 @@ class Timeline:
                 state[anchor] = track.capture(index)
         return state
 
+    def count_at(self, anchor: ProbeAnchor, position: int) -> int:
+        """How many captures of ``anchor`` (still held) have ``seq <= position``."""
+        track = self._tracks.get(anchor)
+        index = None if track is None else track.index_at(position)
+        return 0 if index is None else index - track.start + 1
+
     def history_at(
         self, anchor: ProbeAnchor, position: int, limit: int | None = DEFAULT_HISTORY
     ) -> tuple[np.ndarray, np.ndarray]:

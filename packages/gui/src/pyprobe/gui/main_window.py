@@ -23,6 +23,8 @@ from PyQt6.QtWidgets import (
     QSplitter,
     QToolButton,
     QTreeView,
+    QVBoxLayout,
+    QWidget,
 )
 
 from pyprobe_wire import Message, MessageType, ProbeAnchor
@@ -31,11 +33,13 @@ from ..core import sidecar as sidecars
 from ..core.probe_sites import ProbeSite, SourceIndex
 from ..core.probes import ProbeState, ProbeStore
 from ..core.python_discovery import PythonDiscovery, install_tracer
+from ..core.timeline import RecordingError, Timeline
 from .code_view import CodeView
 from .console import Console
 from .message_handler import MessageHandler
 from .probe_panel import PanelGrid, ProbePanel
 from .script_runner import DEFAULT_LEGACY_IPC, RunEventKind, ScriptRunner
+from .scrubber import Scrubber, show_state
 from .watch_list import WatchList
 
 REDRAW_HZ = 30
@@ -120,8 +124,18 @@ class MainWindow(QMainWindow):
         for widget in (self.tree, self.code, self.grid, self.watch_list):
             self.top.addWidget(widget)
         self.top.setSizes([180, 520, 520, 180])
+        self.scrubber = Scrubber()
+        self.scrubber.moved.connect(self._scrubbed)
+        self.scrubber.hide()
+        self.timeline: Timeline | None = None
+        self.recording: Path | None = None
+        top_area = QWidget()
+        top_layout = QVBoxLayout(top_area)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.top, 1)
+        top_layout.addWidget(self.scrubber)
         self.outer = QSplitter(Qt.Orientation.Vertical)
-        self.outer.addWidget(self.top)
+        self.outer.addWidget(top_area)
         self.outer.addWidget(self.console)
         self.outer.setSizes([660, 200])
         for splitter in (self.top, self.outer):
@@ -140,6 +154,13 @@ class MainWindow(QMainWindow):
         self.actions: dict[str, QAction] = {}
         specs = [
             ("open", "Open…", "Ctrl+O", self.choose_script, "Open a Python script"),
+            (
+                "open_recording",
+                "Open recording…",
+                "Ctrl+Shift+O",
+                self.choose_recording,
+                "Open a recording made with python -m pyprobe_tracer --record",
+            ),
             ("run", "Run", "F5", self.run, "Run the script with its probes"),
             ("pause", "Pause", "Space", self.toggle_pause, "Hold the script / let it go on"),
             ("stop", "Stop", "Shift+F5", self.stop, "Stop the script"),
@@ -171,6 +192,7 @@ class MainWindow(QMainWindow):
             toolbar.addAction(self.actions[name])
         menu = self.menuBar().addMenu("&File")
         menu.addAction(self.actions["open"])
+        menu.addAction(self.actions["open_recording"])
         menu.addAction(self.actions["quit"])
         run_menu = self.menuBar().addMenu("&Run")
         for name in ("run", "pause", "stop", "loop"):
@@ -269,6 +291,53 @@ class MainWindow(QMainWindow):
         self._update_marks()
         self.save_sidecar()
 
+    # --- recordings ---------------------------------------------------------------
+
+    def choose_recording(self) -> None:
+        start = str(self.script.parent) if self.script else str(Path.cwd())
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a recording", start, "PyProbe recordings (*.ppr);;All files (*)"
+        )
+        if path:
+            self.open_recording(Path(path))
+
+    def open_recording(self, path: Path) -> bool:
+        """Show a recording: a panel for every probe in it, and the scrubber over its values."""
+        try:
+            timeline = Timeline.from_file(path)
+        except (RecordingError, OSError) as exc:
+            self.console.write(f"{exc}\n", "stderr")
+            return False
+        script = Path(timeline.script) if timeline.script else None
+        if script is not None and script.is_file():
+            self.open_script(script)
+        self.save_state = False  # a recording's probes are not the script's own
+        self._clear_probes()
+        for anchor in timeline.anchors:
+            site = self.index.find(anchor)
+            occurrence = site.occurrence if site is not None else 1
+            self.store.add(anchor, occurrence, self.index.line_text(anchor.line))
+            self._add_panel(self.store.get(anchor))
+        self._update_marks()
+        self.timeline, self.recording = timeline, Path(path)
+        self.setWindowTitle(f"PyProbe — {Path(path).name} (recording)")
+        if timeline.truncated:
+            self.console.write(f"{path}: {timeline.problem}\n", "stderr")
+        self._set_state("recording")
+        self.scrubber.show()
+        self.scrubber.set_positions(timeline.positions)
+        return True
+
+    def _scrubbed(self, position: int) -> None:
+        if self.timeline is None:
+            return
+        show_state(self.store, self.timeline, position)
+        self.console.clear()
+        self.console.write(self.timeline.text_at(position), "stdout")
+        self.refresh_panels()
+        QTimer.singleShot(0, self.refresh_panels)  # panels laid out only now draw next
+        self.console.flush()
+
     # --- probes and watches ---------------------------------------------------------
 
     def probe_spec_site(self, spec: str) -> ProbeSite:
@@ -300,16 +369,20 @@ class MainWindow(QMainWindow):
             )
             if self.runner is not None:
                 self.runner.add_probe(anchor)
+        self._add_panel(probe)
+        self._update_marks()
+        self.save_sidecar()
+        return probe
+
+    def _add_panel(self, probe) -> ProbePanel:
         panel = ProbePanel(probe)
         panel.close_requested.connect(self.remove_probe)
         panel.watch_requested.connect(lambda a: self.toggle_watch_anchor(a, True))
         panel.lens_chosen.connect(lambda *_: self.save_sidecar())
-        self.panels[anchor] = panel
+        self.panels[probe.anchor] = panel
         self.grid.add(panel)
         QTimer.singleShot(0, lambda: self.grid.ensureWidgetVisible(panel))
-        self._update_marks()
-        self.save_sidecar()
-        return probe
+        return panel
 
     def remove_probe(self, anchor: ProbeAnchor) -> None:
         panel = self.panels.pop(anchor, None)
@@ -503,7 +576,7 @@ class MainWindow(QMainWindow):
     # --- running ------------------------------------------------------------------------
 
     def run(self) -> None:
-        if self.script is None or self.runner is not None:
+        if self.script is None or self.runner is not None or self.recording is not None:
             return
         candidate = self.chosen_candidate()
         python = self.python_override or (candidate.path if candidate else None)
@@ -596,7 +669,9 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         running = self.runner is not None
-        self.actions["run"].setEnabled(self.script is not None and not running)
+        self.actions["run"].setEnabled(
+            self.script is not None and not running and getattr(self, "recording", None) is None
+        )
         self.actions["pause"].setEnabled(running and self.run_state in ("running", "paused"))
         self.actions["pause"].setText("Resume" if self.paused else "Pause")
         self.actions["stop"].setEnabled(running and not self._stopping)
