@@ -408,3 +408,35 @@ def test_a_missing_tracer_is_installed_with_one_click(qtbot, make_window, tmp_pa
     qtbot.waitUntil(lambda: "pyprobe-tracer installed" in window.console.text, timeout=5000)
     assert installed == ["/opt/py/bin/python3"]
     assert "Successfully installed pyprobe-tracer-0.1.0" in window.console.text
+
+
+COUNTER = """\
+import time
+
+for n in range(100_000):
+    count = n * 2
+    time.sleep(0.002)
+"""
+
+
+def test_pausing_lets_you_scrub_back_through_the_run(qtbot, make_window, tmp_path):
+    window = make_window()
+    window.open_script(write(tmp_path, "counter.py", COUNTER))
+    click_name(qtbot, window, 4, "count")
+    (probe,) = window.store
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: probe.update_count >= 50, timeout=RUN_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.run_state == "paused" and window.scrubber.isVisible()
+    assert "history" in window.status_dropped.text()
+    latest = probe.latest
+    window.scrubber.go_to_index(0)
+    assert probe.latest == 0
+    window.scrubber.go_to_index(10)
+    assert probe.latest == 20 and list(probe.history.values()) == [2 * n for n in range(11)]
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert not window.scrubber.isVisible()
+    assert probe.latest >= latest
+    with qtbot.waitSignal(window.run_ended, timeout=3000):
+        qtbot.keyClick(window, Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
+    assert window.scrubber.isVisible(), "after the run, its history stays to scrub through"

@@ -44,7 +44,9 @@ from .watch_list import WatchList
 
 REDRAW_HZ = 30
 WATCH_REFRESH_S = 0.25
-IDLE_REFRESH_S = 0.25  # with no run, panels are checked 4 times a second, not 30
+IDLE_REFRESH_S = 0.25
+#: memory for the values of a live run that the scrubber can go back through
+LIVE_HISTORY_BYTES = 256 * 1024 * 1024  # with no run, panels are checked 4 times a second, not 30
 VALUE_TYPES = (MessageType.DATA_PROBE_VALUE, MessageType.DATA_PROBE_VALUE_BATCH)
 
 
@@ -329,11 +331,12 @@ class MainWindow(QMainWindow):
         return True
 
     def _scrubbed(self, position: int) -> None:
-        if self.timeline is None:
+        if self.timeline is None or (not self.scrubber.isVisible() and self.recording is None):
             return
         show_state(self.store, self.timeline, position)
-        self.console.clear()
-        self.console.write(self.timeline.text_at(position), "stdout")
+        if self.recording is not None:  # a live run's console keeps everything
+            self.console.clear()
+            self.console.write(self.timeline.text_at(position), "stdout")
         self.refresh_panels()
         QTimer.singleShot(0, self.refresh_panels)  # panels laid out only now draw next
         self.console.flush()
@@ -594,6 +597,10 @@ class MainWindow(QMainWindow):
         handler.subscribe(self._on_values, *VALUE_TYPES, MessageType.DATA_DROPPED)
         handler.subscribe(self._on_output, MessageType.DATA_STDOUT, MessageType.DATA_STDERR)
         handler.subscribe(self._on_exception, MessageType.DATA_EXCEPTION)
+        # the run's recent history, to scrub through when paused or after the end
+        self.timeline = Timeline(budget_bytes=LIVE_HISTORY_BYTES)
+        handler.subscribe(self.timeline.add)
+        self.scrubber.hide()
         handler.on_event(self._on_event)
         self.runner, self.handler = runner, handler
         self.console.write(f"▶ {self.script.name} {' '.join(self.script_args)}\n", "info")
@@ -614,6 +621,23 @@ class MainWindow(QMainWindow):
         command = MessageType.CMD_PAUSE if self.paused else MessageType.CMD_RESUME
         self.runner.send_command(Message(command))
         self._set_state("paused" if self.paused else "running")
+        if self.paused:
+            self.handler.poll()  # what was already sent belongs to the history
+            self._show_scrubber()
+        else:
+            self._back_to_live()
+
+    def _show_scrubber(self) -> None:
+        if self.timeline is not None and len(self.timeline):
+            self.scrubber.set_positions(self.timeline.positions)
+            self.scrubber.show()
+
+    def _back_to_live(self) -> None:
+        """Leave the scrubber: every probe shows its latest value again."""
+        self.scrubber.play.setChecked(False)
+        self.scrubber.hide()
+        if self.timeline is not None and self.timeline.last_seq is not None:
+            show_state(self.store, self.timeline, self.timeline.last_seq)
 
     def stop(self) -> None:
         """End the run without blocking the window: the child is stopped in a worker."""
@@ -658,6 +682,8 @@ class MainWindow(QMainWindow):
         self._set_state(event.outcome or "ended")
         if runner is not None and not self._stopping:
             threading.Thread(target=runner.stop, name="pyprobe-reap", daemon=True).start()
+        self.paused = False
+        self._show_scrubber()  # the run's history stays there to scrub through
         self.run_ended.emit(event)
         if self.actions["loop"].isChecked() and event.outcome == "finished":
             QTimer.singleShot(0, self.run)
@@ -727,7 +753,12 @@ class MainWindow(QMainWindow):
         self.status_state.setText(f"  {self.run_state}")
         self.status_fps.setText(f"  {self.fps:.0f} fps")
         dropped = getattr(self.store, "dropped_total", 0)
-        self.status_dropped.setText(f"dropped: {dropped}")
+        history = ""
+        timeline = getattr(self, "timeline", None)
+        if timeline is not None and self.recording is None:
+            used, budget = timeline.bytes_used / 2**20, LIVE_HISTORY_BYTES / 2**20
+            history = f"history {used:.1f} of {budget:.0f} MiB · "
+        self.status_dropped.setText(f"{history}dropped: {dropped}")
 
     # --- navigation and closing ---------------------------------------------------------
 
