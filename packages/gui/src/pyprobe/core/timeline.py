@@ -821,13 +821,35 @@ def _rows_dtype(rows: list[tuple]) -> np.dtype | None:
     return merged
 
 
+_PIN_SLACK = 64 * 1024  # what keeping an array's frame may cost beyond the array
+
+
+def _frame_bytes(array: np.ndarray) -> float:
+    """The size of the buffer ``array`` was decoded from (inf when unknown)."""
+    base = array.base
+    while isinstance(base, np.ndarray):
+        base = base.base
+    if isinstance(base, memoryview):
+        return base.nbytes
+    if isinstance(base, (bytes, bytearray)):
+        return len(base)
+    return float("inf")
+
+
 def _own(value: Any) -> tuple[Any, int]:
-    """``value`` with its arrays copied (read-only, not pinning the frame they were
-    decoded from), and what those arrays count for: nbytes plus ARRAY_OVERHEAD each."""
+    """``value`` with its arrays read-only and not pinning much more than themselves:
+    an array decoded from a frame of its own size is kept as it is, others are copied
+    (a view would keep the whole frame alive); and what those arrays count for:
+    nbytes plus ARRAY_OVERHEAD each."""
     if isinstance(value, np.ndarray):
-        copy = np.array(value, copy=True)
-        copy.flags.writeable = False
-        return copy, copy.nbytes + ARRAY_OVERHEAD
+        if _frame_bytes(value) <= value.nbytes + _PIN_SLACK:
+            # the frame is little more than this array: keep it, a copy would cost a
+            # memcpy per value (8 MB for a 1M-sample array) for nothing
+            kept = value.view()
+        else:
+            kept = np.array(value, copy=True)
+        kept.flags.writeable = False
+        return kept, kept.nbytes + ARRAY_OVERHEAD
     if isinstance(value, dict):
         owned, total = {}, 0
         for key, item in value.items():

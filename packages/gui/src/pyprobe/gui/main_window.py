@@ -42,7 +42,7 @@ from .script_runner import DEFAULT_LEGACY_IPC, RunEventKind, ScriptRunner
 from .scrubber import Scrubber, show_state
 from .watch_list import WatchList
 
-REDRAW_HZ = 30
+REDRAW_HZ = 40
 WATCH_REFRESH_S = 0.25
 IDLE_REFRESH_S = 0.25
 #: memory for the values of a live run that the scrubber can go back through
