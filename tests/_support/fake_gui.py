@@ -10,7 +10,14 @@ from pathlib import Path
 
 from pyprobe.ipc.handshake import HandshakeResult, accept_handshake, new_session_token
 from pyprobe_transport import ConnectionClosed, SocketServer
-from pyprobe_wire import Message, MessageType, ProbeAnchor, decode_message, encode_message
+from pyprobe_wire import (
+    FrameReader,
+    Message,
+    MessageType,
+    ProbeAnchor,
+    decode_message,
+    encode_message,
+)
 from tests._support.sockets import TIMEOUT
 
 TOKEN_ENV_VAR = "PYPROBE_SESSION_TOKEN"
@@ -120,8 +127,9 @@ def start_tracer(*args, env=None) -> subprocess.Popen:
     )
 
 
-def probe_values(messages: list[Message], symbol: str) -> list:
-    """The values captured for ``symbol`` in sequence order (single, batch and series forms)."""
+def captures(messages: list[Message], symbol: str) -> list[tuple[int, object]]:
+    """``(seq, value)`` of every capture of ``symbol`` in seq order (single, batch and
+    series forms)."""
     found = []
     for message in messages:
         if message.msg_type is MessageType.DATA_PROBE_VALUE:
@@ -136,7 +144,30 @@ def probe_values(messages: list[Message], symbol: str) -> list:
         for column in series:
             if column["anchor"].symbol == symbol:
                 found.extend(zip(column["seq"].tolist(), column["values"].tolist(), strict=True))
-    return [value for _, value in sorted(found, key=lambda pair: pair[0])]
+    return sorted(found, key=lambda pair: pair[0])
 
 
-__all__ = ["FakeGUI", "Path", "add_probe", "probe_values", "run_tracer", "start_tracer"]
+def probe_values(messages: list[Message], symbol: str) -> list:
+    """The values captured for ``symbol`` in sequence order."""
+    return [value for _, value in captures(messages, symbol)]
+
+
+def read_recording(path: Path) -> list[Message]:
+    """Every message of a recording the tracer wrote; it must end on a frame boundary."""
+    reader = FrameReader()
+    reader.feed(Path(path).read_bytes())
+    messages = reader.messages()
+    assert reader.buffered_bytes == 0, "the recording ends inside a frame"
+    return messages
+
+
+__all__ = [
+    "FakeGUI",
+    "Path",
+    "add_probe",
+    "captures",
+    "probe_values",
+    "read_recording",
+    "run_tracer",
+    "start_tracer",
+]

@@ -30,7 +30,7 @@ from pyprobe_wire import (
     decode_message,
     encode_message,
 )
-from tests._support.fake_gui import run_tracer
+from tests._support.fake_gui import captures, run_tracer
 
 # -- the script and what it computes -------------------------------------------------------
 
@@ -99,19 +99,7 @@ def read_messages(data: bytes) -> list[Message]:
 
 def capture_seqs(messages: list[Message], symbol: str) -> list[int]:
     """The seqs of the captures of ``symbol``, straight from the messages."""
-    seqs = []
-    for message in messages:
-        if message.msg_type is MessageType.DATA_PROBE_VALUE:
-            entries, series = [message.payload], []
-        elif message.msg_type is MessageType.DATA_PROBE_VALUE_BATCH:
-            entries, series = message.payload["values"], message.payload.get("series", [])
-        else:
-            continue
-        seqs += [e["seq"] for e in entries if e["anchor"].symbol == symbol]
-        for column in series:
-            if column["anchor"].symbol == symbol:
-                seqs += column["seq"].tolist()
-    return sorted(seqs)
+    return [seq for seq, _ in captures(messages, symbol)]
 
 
 def frame_boundaries(data: bytes) -> list[int]:

@@ -11,23 +11,10 @@ import textwrap
 import numpy as np
 import pytest
 
+from tests._support.dsp import FIR_ENERGY as FIR
+from tests._support.dsp import fir_energy_truth
+
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
-
-FIR = """\
-import numpy as np
-
-taps = np.hanning(16)
-taps /= taps.sum()
-signal = np.random.default_rng(3).standard_normal(2048)
-state = np.zeros(15)
-energy = 0.0
-for start in range(0, 2048, 256):
-    padded = np.concatenate([state, signal[start:start + 256]])
-    y = np.convolve(padded, taps, mode="valid")
-    state = padded[-15:]
-    energy = energy + float(np.sum(y ** 2))
-print("filtered", len(signal), "samples")
-"""
 
 
 def pyprobe(*args, cwd, config):
@@ -67,11 +54,7 @@ def test_a_headless_run_exports_every_value_and_a_screenshot(tmp_path):
         config=tmp_path / "config",
     )
     assert result.returncode == 0, result.stderr
-    taps = np.hanning(16)
-    taps /= taps.sum()
-    signal = np.random.default_rng(3).standard_normal(2048)
-    filtered = np.convolve(signal, taps)[:2048].reshape(8, 256)
-    energies = np.cumsum((filtered**2).sum(axis=1))
+    filtered, energies = fir_energy_truth()
     np.testing.assert_allclose(np.load(out / "10_y.npy"), filtered, rtol=1e-12)
     np.testing.assert_allclose(np.load(out / "12_energy.npy"), energies, rtol=1e-12)
     before = np.load(out / "12_energy_2.npy")  # the energy read on the right-hand side

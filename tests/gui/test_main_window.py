@@ -22,27 +22,13 @@ from PyQt6.QtGui import QTextCursor
 
 from pyprobe.core.probes import ProbeState
 from pyprobe.gui.main_window import MainWindow
+from tests._support.dsp import ENERGY_LINE, START_LINE, Y_LINE, fir_energy_truth
+from tests._support.dsp import FIR_ENERGY as FIR
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
 
 RUN_TIMEOUT_MS = 20_000
 
-FIR = """\
-import numpy as np
-
-taps = np.hanning(16)
-taps /= taps.sum()
-signal = np.random.default_rng(3).standard_normal(2048)
-state = np.zeros(15)
-energy = 0.0
-for start in range(0, 2048, 256):
-    padded = np.concatenate([state, signal[start:start + 256]])
-    y = np.convolve(padded, taps, mode="valid")
-    state = padded[-15:]
-    energy = energy + float(np.sum(y ** 2))
-print("filtered", len(signal), "samples")
-"""
-Y_LINE, ENERGY_LINE, START_LINE = 10, 12, 8
 
 CRASH = """\
 import numpy as np
@@ -67,16 +53,6 @@ for n in range(100_000_000):
     sample = math.cos(phase)
     time.sleep(0.0005)
 """
-
-
-def fir_truth():
-    taps = np.hanning(16)
-    taps /= taps.sum()
-    signal = np.random.default_rng(3).standard_normal(2048)
-    filtered = np.convolve(signal, taps)[:2048]
-    blocks = [filtered[s : s + 256] for s in range(0, 2048, 256)]
-    energies = np.cumsum([float(np.sum(block**2)) for block in blocks])
-    return blocks, energies
 
 
 def write(tmp_path: Path, name: str, source: str) -> Path:
@@ -153,7 +129,7 @@ def test_open_probe_three_names_run_and_see_the_values(qtbot, make_window, tmp_p
 
     ended = run_to_end(qtbot, window)
     assert (ended.outcome, ended.exit_code) == ("finished", 0)
-    blocks, energies = fir_truth()
+    blocks, energies = fir_energy_truth()
     panels = {anchor.symbol: panel for anchor, panel in window.panels.items()}
     y = panels["y"].probe
     assert y.state is ProbeState.LIVE and y.update_count == 8

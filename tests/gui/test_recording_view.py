@@ -14,40 +14,24 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PyQt6.QtCore import Qt
 
 from pyprobe.gui.main_window import MainWindow
+from tests._support.dsp import FIR_ENERGY, fir_energy_truth
 from tests._support.fake_gui import run_tracer
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
-
-FIR = """\
-import numpy as np
-
-taps = np.hanning(16)
-taps /= taps.sum()
-signal = np.random.default_rng(3).standard_normal(2048)
-state = np.zeros(15)
-energy = 0.0
-for start in range(0, 2048, 256):
-    padded = np.concatenate([state, signal[start:start + 256]])
-    y = np.convolve(padded, taps, mode="valid")
-    state = padded[-15:]
-    energy = energy + float(np.sum(y ** 2))
-    print("block", start // 256)
-"""
 
 
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory):
     folder = tmp_path_factory.mktemp("recording")
     script = folder / "fir.py"
-    script.write_text(FIR)
+    # the loop's last line, then a print; the pause keeps each print in its own flush
+    # (the tracer sends a flush's text before its captures)
+    in_loop = '    print("block", start // 256)\n    __import__("time").sleep(0.05)\n'
+    script.write_text(FIR_ENERGY.replace('print("filtered"', in_loop + 'print("filtered"'))
     path = folder / "run.ppr"
     result = run_tracer("--probe", "10:y", "--probe", "12:energy", "--record", path, script)
     assert result.returncode == 0, result.stderr
-    taps = np.hanning(16)
-    taps /= taps.sum()
-    signal = np.random.default_rng(3).standard_normal(2048)
-    blocks = np.convolve(signal, taps)[:2048].reshape(8, 256)
-    return path, blocks, np.cumsum((blocks**2).sum(axis=1))
+    return (path, *fir_energy_truth())
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pyprobe_wire import FrameReader, Message, MessageType
-from tests._support.fake_gui import probe_values, run_tracer
+from pyprobe_wire import MessageType
+from tests._support.fake_gui import probe_values, read_recording, run_tracer
 
 pytestmark = pytest.mark.e2e
 
@@ -57,13 +57,6 @@ def constants(script: Path) -> dict[str, object]:
                 with contextlib.suppress(ValueError):  # computed, not a literal
                     found[name.id] = ast.literal_eval(expr)
     return found
-
-
-def read_recording(path: Path) -> list[Message]:
-    reader = FrameReader()
-    reader.feed(path.read_bytes())
-    assert reader.buffered_bytes == 0, "the recording ends inside a frame"
-    return reader.messages()
 
 
 @dataclass

@@ -19,12 +19,13 @@ import pytest
 from pyprobe.ipc.handshake import HandshakeResult
 from pyprobe_tracer.engine import anchor_for, available_backends, parse_probe_spec
 from pyprobe_transport import SocketServer, TransportTimeout
-from pyprobe_wire import FrameReader, Message, MessageType
+from pyprobe_wire import Message, MessageType
 from tests._support.fake_gui import (
     TOKEN_ENV_VAR,
     FakeGUI,
     add_probe,
     probe_values,
+    read_recording,
     run_tracer,
     start_tracer,
 )
@@ -104,14 +105,6 @@ def assert_quiet(fake: FakeGUI, symbol: str) -> list:
     time.sleep(QUIET)
     assert values_now(fake, symbol) == before
     return before
-
-
-def read_recording(path: Path) -> list[Message]:
-    reader = FrameReader()
-    reader.feed(path.read_bytes())
-    messages = reader.messages()
-    assert reader.buffered_bytes == 0, "the recording ends inside a frame"
-    return messages
 
 
 def assert_framed_run(messages: list[Message], exit_code: int = 0, stopped: bool = False) -> None:

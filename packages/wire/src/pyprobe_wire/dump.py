@@ -88,7 +88,7 @@ class Recording:
             try:
                 reader.feed(data)
             except ProtocolError as error:
-                yield from self._counted(_drain(reader))
+                yield from self._counted(reader.completed())
                 raise RecordingError(
                     f"{self.path}: a frame after {self.count} complete messages is damaged "
                     f"({error}); the messages before it are shown above",
@@ -152,18 +152,6 @@ def open_recording(path: str) -> Recording:
             EXIT_BAD_INPUT,
         )
     return Recording(path, file, head)
-
-
-def _drain(reader: FrameReader) -> Iterator[Message]:
-    """The messages a poisoned reader completed before the bad frame."""
-    while True:
-        try:
-            message = reader.next_message()
-        except ProtocolError:
-            return
-        if message is None:
-            return
-        yield message
 
 
 # ---------------------------------------------------------------- rows

@@ -72,6 +72,12 @@ class FrameReader:
         while (msg := self.next_message()) is not None:
             yield msg
 
+    def completed(self) -> Iterator[Message]:
+        """Like iteration, but a poisoned reader only stops: the messages completed
+        before the bad frame come out, the error does not (``feed()`` raised it)."""
+        while self._ready:
+            yield self._ready.popleft()
+
     def _raise_if_poisoned(self) -> None:
         if self._error is not None:
             raise self._error.with_traceback(None)  # don't grow its traceback each time

@@ -38,7 +38,7 @@ from __future__ import annotations
 import bisect
 import numbers
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,7 +186,7 @@ class Timeline:
                         reader.feed(chunk)
                     except ProtocolError as exc:  # the messages before it can still be taken
                         error = exc
-                    for message in _complete(reader):
+                    for message in reader.completed():
                         if count == 0 and message.msg_type is not MessageType.DATA_SCRIPT_START:
                             raise RecordingError(
                                 name,
@@ -739,18 +739,6 @@ class _Track:
 # -- helpers -----------------------------------------------------------------------------
 
 _INTERNED: dict[Any, Any] = {}  # dtype names and shapes, shared by every capture
-
-
-def _complete(reader: FrameReader) -> Iterator[Message]:
-    """The reader's complete messages; stops at the error of a poisoned reader."""
-    while True:
-        try:
-            message = reader.next_message()
-        except ProtocolError:
-            return
-        if message is None:
-            return
-        yield message
 
 
 def _no_message(name: str, error: ProtocolError | None, pending: int, head: bytes) -> str:
