@@ -141,7 +141,8 @@ def milestone(session: nox.Session) -> None:
 
 @nox.session(python=str(find_python("3.12") or "3.12"))
 def screenshots(session: nox.Session) -> None:
-    """Screenshots of the window on every example into docs/images/ (headless mode)."""
+    """Screenshots of the window on every example into docs/images/ (headless mode), and
+    of every lens into docs/images/lenses/."""
     install_packages(session, "test")
     out = ROOT / "docs" / "images"
     out.mkdir(parents=True, exist_ok=True)
@@ -154,6 +155,9 @@ def screenshots(session: nox.Session) -> None:
             str(script),
             env=env,
         )
+    # each lens on its known value, from its test
+    lenses = {**env, "PYPROBE_SCREENSHOTS": str(out / "lenses"), "TPR_ENV_VALIDATE": "skip"}
+    session.run("python", "-m", "pytest", "-q", "tests/gui/test_lenses.py", env=lenses)
 
 
 @nox.session

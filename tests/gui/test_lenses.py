@@ -93,6 +93,14 @@ def test_scalar_lens_shows_complex_values_as_re_and_im_or_magnitude(panel_for):
     np.testing.assert_allclose(curve_data(panel.lens.curve)[1], np.full(50, 2.0))
 
 
+def test_the_scalar_history_length_is_selectable(panel_for):
+    panel = panel_for("scalar", *range(50), dtype="scalar")
+    panel.lens.set_option("History length", "1000")
+    panel.refresh()
+    assert panel.probe.history.capacity == 1000
+    assert list(panel.probe.history.values()) == list(range(50))  # nothing lost growing it
+
+
 def test_waveform_lens_decimates_a_million_points_keeping_every_peak(panel_for):
     rng = np.random.default_rng(1)
     samples = np.sin(2 * np.pi * np.arange(1_000_000) / 50_000) + 0.01 * rng.standard_normal(

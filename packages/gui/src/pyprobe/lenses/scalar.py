@@ -10,6 +10,8 @@ from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from .base import Lens
 from .prepare import minmax_decimate
 
+HISTORY_LENGTHS = ("default", "1000", "10000", "100000", "1000000")
+
 
 def format_scalar(value) -> str:
     if isinstance(value, (complex, np.complexfloating)):
@@ -58,10 +60,24 @@ class ScalarLens(Lens):
         self.imag_curve.setData([], [])
         self.curve.setData(*minmax_decimate(values, width, x))
 
+    history_length: int | None = None  # None: the probe's own (10,000 by default)
+
     def options(self):
-        return [("Complex values", ["re/im", "magnitude"], self.complex_view)]
+        length = "default" if self.history_length is None else str(self.history_length)
+        return [
+            ("Complex values", ["re/im", "magnitude"], self.complex_view),
+            ("History length", [*HISTORY_LENGTHS], length),
+        ]
 
     def set_option(self, label, choice):
         if label == "Complex values":
             self.complex_view = choice
-            self.redraw()
+        elif label == "History length":
+            self.history_length = None if choice == "default" else int(choice)
+        self.redraw()
+
+    def update(self, probe, on_screen: bool = True) -> bool:
+        wanted = self.history_length
+        if wanted is not None and probe.history.capacity != wanted:
+            probe.history.resize(wanted)
+        return super().update(probe, on_screen)
