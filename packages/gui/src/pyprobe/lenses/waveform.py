@@ -68,6 +68,7 @@ class WaveformLens(Lens):
                 self.legend.addItem(curve, label)
         for curve in curves[len(parts) :]:
             curve.setData([], [])
+        _steady_y(plot, [curve.getData()[1] for curve in curves[: len(parts)]])
 
     def _zoomed(self, *_args) -> None:
         if self._parts and not self.plot.getPlotItem().vb.autoRangeEnabled()[0]:
@@ -131,6 +132,24 @@ class MagnitudePhaseLens(WaveformLens):
         if label == "Phase":
             self.unwrap = choice == "unwrapped"
             self.redraw()
+
+
+def _steady_y(plot: pg.PlotItem, drawn: list) -> None:
+    """A constant signal (a phasor's magnitude) gets a readable y range instead of one
+    zoomed into its last-bit rounding noise; anything else autoranges as usual."""
+    values = [y[np.isfinite(y)] for y in drawn if y is not None and len(y)]
+    values = [y for y in values if len(y)]
+    if not values:
+        return
+    low = min(float(y.min()) for y in values)
+    high = max(float(y.max()) for y in values)
+    centre = (low + high) / 2
+    if high - low <= 1e-9 * max(abs(centre), 1e-12):
+        half = max(abs(centre) * 0.1, 1e-9)
+        plot.setYRange(centre - half, centre + half, padding=0)
+    elif not plot.vb.autoRangeEnabled()[1] and getattr(plot, "_steadied", False):
+        plot.enableAutoRange(y=True)
+    plot._steadied = high - low <= 1e-9 * max(abs(centre), 1e-12)
 
 
 def _samples(value) -> list[tuple[str, np.ndarray, np.ndarray | None]]:
