@@ -20,8 +20,9 @@ from pathlib import Path
 from invoke import Exit, task
 
 from pipelines import cli as pipelines_cli
-from pipelines.errors import PlanError
-from pipelines.gate import FAILFAST_MODES
+from pipelines.atomic import gate_lock
+from pipelines.errors import GateBusy, PlanError
+from pipelines.gate import FAILFAST_MODES, LOCK_FILE
 from pipelines.interpreters import SUPPORTED_PYTHONS
 from pipelines.plan import load_plans
 
@@ -29,11 +30,11 @@ ROOT = Path(__file__).resolve().parent
 NOX = f"{shlex.quote(sys.executable)} -m nox"
 
 
-def nox(c, *sessions: str, posargs: str = "") -> None:
+def nox(c, *sessions: str, posargs: str = "", env: dict[str, str] | None = None) -> None:
     command = f"{NOX} " + " ".join(f"-s {shlex.quote(s)}" for s in sessions)
     if posargs:
         command += " -- " + posargs
-    c.run(command, pty=sys.stdout.isatty())
+    c.run(command, pty=sys.stdout.isatty(), **({"env": env} if env else {}))
 
 
 @task(
@@ -116,7 +117,14 @@ def milestone(c, milestone, step=None, force=False, failfast_mode="off"):
     args = ["milestone", milestone.upper(), "--failfast-mode", failfast_mode]
     args += ["--step", step] if step else []
     args += ["--force"] if force else []
-    nox(c, "milestone", posargs=" ".join(shlex.quote(a) for a in args))
+    # Take the gate lock before nox touches .nox/milestone: a second gate started
+    # while one runs must not rebuild the environment under it. The gate inside
+    # nox runs under this lock (gate_lock's environment tells it so).
+    try:
+        with gate_lock(ROOT / LOCK_FILE) as lock_env:
+            nox(c, "milestone", posargs=" ".join(shlex.quote(a) for a in args), env=lock_env)
+    except GateBusy as exc:
+        raise Exit(f"error: {exc}", code=pipelines_cli.EXIT_FAILED) from None
 
 
 @task

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from pipelines.atomic import append_lines, gate_lock, write_files_atomically
+from pipelines.atomic import gate_lock, recover, remove_stale_temps, write_files_atomically
 from pipelines.errors import UsageError
 from pipelines.git_checkout import code_at, source_path_env
 from pipelines.ledger import Ledger, MilestoneStatus, load_ledger, render_ledger
@@ -36,6 +36,8 @@ from pipelines.report import GateReport, StageResult, TestResult
 
 LEDGER_FILE = "plans/status.json"
 LOCK_FILE = ".milestone-gate.lock"
+JOURNAL_FILE = ".milestone-gate.journal"  # a record write committed but not finished
+RESULTS_DIR = "docs/results"
 FAILFAST_MODES = ("off", "soft", "hard")
 RED_OK = ("failed", "error")
 
@@ -334,14 +336,20 @@ def next_status(previous: MilestoneStatus, plan: Plan, report: GateReport) -> Mi
 
 
 def record(run: GateRun, report: GateReport) -> None:
-    """Write the results doc, its sidecar, the ledger (all atomically) and the events."""
+    """Write the results doc, its sidecar, the events and the ledger as one unit."""
     plan = run.plan
     status = next_status(run.ledger.status(plan.id), plan, report)
     ledger = run.ledger.with_status(plan.id, status)
     doc = run.root / plan.results_doc
+    remove_stale_temps(doc.parent)
     previous_doc = doc.read_text(encoding="utf-8") if doc.exists() else None
     sidecar = sidecar_path(doc)
     old_sidecar = sidecar.read_text(encoding="utf-8") if sidecar.exists() else None
+    events = events_path(doc)
+    old_events = events.read_text(encoding="utf-8") if events.exists() else ""
+    if old_events and not old_events.endswith("\n"):
+        old_events += "\n"
+    new_events = "".join(line + "\n" for line in gate_events(report, uuid.uuid4().hex))
     started = previous_started(old_sidecar) or report.started
     completed = report.finished if status.state == "done" else None
     write_files_atomically(
@@ -355,11 +363,21 @@ def record(run: GateRun, report: GateReport) -> None:
                 previous_doc=previous_doc,
             ),
             sidecar: render_sidecar(plan, report, status, started=started, completed=completed),
+            events: old_events + new_events,
             run.root / LEDGER_FILE: render_ledger(ledger, run.plans),
-        }
+        },
+        journal=run.root / JOURNAL_FILE,
     )
-    append_lines(events_path(doc), gate_events(report, uuid.uuid4().hex))
     run.ledger = ledger
+
+
+def recover_records(root: Path) -> None:
+    """Finish a record write a killed gate committed, and drop the temporaries of one
+    it did not (call with the gate lock held, before reading any record)."""
+    finished = recover(root / JOURNAL_FILE)
+    directories = [root, (root / LEDGER_FILE).parent, root / RESULTS_DIR]
+    for directory in dict.fromkeys(directories + [path.parent for path in finished]):
+        remove_stale_temps(directory)
 
 
 def summary_table(report: GateReport) -> str:
@@ -385,6 +403,7 @@ def run_gate(
         raise UsageError(f"--failfast-mode {options.failfast!r}: use one of off, soft, hard")
     run = GateRun(root=root, milestone=milestone, options=options, progress=progress)
     with gate_lock(root / LOCK_FILE):
+        recover_records(root)
         report = execute(run)
         collected = any(s.name == "collect" and s.ok for s in report.stages)
         if collected:

@@ -271,6 +271,8 @@ def load_plan_file(path: Path, root: Path) -> Plan:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise PlanError(source, "", f"cannot read the plan: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise PlanError(source, *_not_utf8(exc)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
@@ -280,6 +282,17 @@ def load_plan_file(path: Path, root: Path) -> Plan:
     if plan.id != path.stem:
         raise PlanError(source, "id", f"{plan.id!r} does not match the file name {path.name!r}")
     return plan
+
+
+def _not_utf8(exc: UnicodeDecodeError) -> tuple[str, str]:
+    """(where, problem) for a plan file that is not UTF-8."""
+    raw = bytes(exc.object)
+    line = raw.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+    return (
+        f"line {line}, column {column}",
+        f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the plan as UTF-8",
+    )
 
 
 def load_plans(root: Path, plans_dir: str = "plans") -> dict[str, Plan]:

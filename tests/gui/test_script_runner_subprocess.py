@@ -363,3 +363,44 @@ def test_a_missing_script_is_refused_before_anything_starts(tmp_path, runners):
     with pytest.raises(FileNotFoundError, match=r"nope\.py"):
         runner.start()
     assert runner.process is None
+
+
+TOKEN_PEEK_SCRIPT = """\
+import os
+import subprocess
+import sys
+
+print("environ:", open("/proc/self/environ", "rb").read())
+for fd in sorted(os.listdir("/proc/self/fd"), key=int):
+    try:
+        print("fd:", fd, os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:
+        print("fd:", fd)
+child = "print('child environ:', open('/proc/self/environ', 'rb').read())"
+subprocess.run([sys.executable, "-c", child], check=True)
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_session_token_reaches_the_tracer_through_a_pipe_closed_before_the_script_runs(
+    tmp_path, runners
+):
+    script = write(tmp_path, "peek.py", TOKEN_PEEK_SCRIPT)
+    runner = runners(script)
+    runner.start()
+    assert runner.wait_connected(TIMEOUT)  # the tracer presented the right token
+    token = runner.channel.token
+    command = runner.process.args
+    token_fd = command[command.index("--token-fd") + 1]
+    collector = Collector(runner)
+    collector.until(collector.ended)
+
+    lines = [e.message for e in collector.of_kind(RunEventKind.OUTPUT) if e.stream == "stdout"]
+    assert any(line.startswith("environ:") for line in lines), lines
+    assert any(line.startswith("child environ:") for line in lines), lines
+    fds = [line.split()[1] for line in lines if line.startswith("fd:")]
+    assert fds and token_fd not in fds  # closed at start-up, before the script ran
+    assert not any(token in line for line in lines)
+    assert not any("PYPROBE_SESSION_TOKEN" in line for line in lines)
+    assert "PYPROBE_SESSION_TOKEN" not in str(runner.process.args)
+    assert token not in str(runner.process.args)

@@ -12,6 +12,7 @@ import inspect
 import os
 import platform
 import socket
+import subprocess
 import sys
 import time
 
@@ -27,6 +28,7 @@ from pyprobe.ipc import (
     check_compatibility,
     new_session_token,
 )
+from pyprobe.ipc.handshake import HANDSHAKE_MAX_BYTES
 from pyprobe_tracer.ipc import TOKEN_ENV_VAR as TRACER_TOKEN_ENV_VAR
 from pyprobe_tracer.ipc import (
     HandshakeError,
@@ -36,8 +38,14 @@ from pyprobe_tracer.ipc import (
     perform_handshake,
     token_from_environment,
 )
-from pyprobe_transport import ConnectionClosed, SocketServer
+from pyprobe_transport import (
+    ConnectionClosed,
+    FrameTooLarge,
+    SocketServer,
+    TransportTimeout,
+)
 from pyprobe_wire import PROTOCOL_VERSION, Message, MessageType, decode_message, encode_message
+from tests._support.fake_gui import FakeGUI
 from tests._support.sockets import TIMEOUT, Background, transport_pair
 
 TOKEN = "s3ssion-t0ken-for-tests_0123456789abcdef"
@@ -532,3 +540,211 @@ def test_handshake_payload_describes_the_tracer():
     backend = "monitoring" if sys.version_info >= (3, 12) else "settrace"
     assert backend in capabilities
     assert handshake_payload(token=TOKEN, protocol_version="3.1")["protocol_version"] == "3.1"
+
+
+# --------------------------------------------------------------- hardening
+
+
+def raw_handshake_frame(header: str) -> bytes:
+    """A wire frame with this header text and no arrays, written by hand."""
+    return b"PPR*" + (len(header) + 1).to_bytes(4, "big") + header.encode() + b"\0"
+
+
+def hello_header(*, timestamp="0.0", msg_type="HANDSHAKE", token=TOKEN):
+    return (
+        f'{{"v":1,"msg_type":"{msg_type}","timestamp":{timestamp},"payload":'
+        f'{{"protocol_version":"1.0","token":"{token}"}},"arrays":[]}}'
+    )
+
+
+def test_handshake_frame_has_its_own_small_limit_checked_before_the_body_is_read():
+    with (
+        SocketServer() as server,
+        socket.create_connection(server.address, timeout=TIMEOUT) as raw,
+        server.accept(timeout=TIMEOUT) as gui,
+    ):
+        # A transport prefix announcing 20 MB (far under max_frame_bytes), then nothing.
+        raw.sendall((20_000_000).to_bytes(4, "big"))
+        started = time.monotonic()
+
+        outcome = accept_handshake(gui, token=TOKEN, timeout=2.0)
+
+        assert outcome.result is HandshakeResult.INCOMPATIBLE
+        assert f"exceeds max_frame_bytes {HANDSHAKE_MAX_BYTES}" in outcome.message
+        assert time.monotonic() - started < 1.0
+        assert gui.closed
+    assert HANDSHAKE_MAX_BYTES == 64 * 1024
+
+
+def test_token_that_is_not_valid_unicode_text_is_unauthorized_not_an_error():
+    with transport_pair() as (gui, tracer):
+        send(tracer, MessageType.HANDSHAKE, {"protocol_version": "1.0", "token": "\ud800"})
+
+        outcome = accept_handshake(gui, token=TOKEN, timeout=TIMEOUT)
+
+        assert outcome.result is HandshakeResult.UNAUTHORIZED
+        assert receive(tracer).payload["accepted"] is False
+
+
+def test_handshake_with_a_huge_integer_timestamp_is_incompatible_not_an_error():
+    with transport_pair() as (gui, tracer):
+        tracer.send_frame(raw_handshake_frame(hello_header(timestamp="9" * 400)))
+
+        outcome = accept_handshake(gui, token=TOKEN, timeout=TIMEOUT)
+
+        assert outcome.result is HandshakeResult.INCOMPATIBLE
+        assert "timestamp" in outcome.message
+        assert receive(tracer).payload["accepted"] is False
+
+
+def test_refusal_shows_only_a_bounded_part_of_what_the_peer_sent():
+    with transport_pair() as (gui, tracer):
+        tracer.send_frame(raw_handshake_frame(hello_header(msg_type="X" * 60_000)))
+
+        outcome = accept_handshake(gui, token=TOKEN, timeout=TIMEOUT)
+
+        assert outcome.result is HandshakeResult.INCOMPATIBLE
+        assert "unknown message type" in outcome.message
+        assert len(outcome.message) < 1000
+        assert len(receive(tracer).payload["message"]) < 1000
+
+
+class _RecordingTransport:
+    """A transport that records the deadlines and limits each call was given."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.calls = []
+
+    def recv_frame(self, timeout=None, **kwargs):
+        self.calls.append(("recv", {"timeout": timeout, **kwargs}))
+        return self.inner.recv_frame(timeout, **kwargs)
+
+    def send_frame(self, data, **kwargs):
+        self.calls.append(("send", kwargs))
+        return self.inner.send_frame(data, **kwargs)
+
+    @property
+    def closed(self):
+        return self.inner.closed
+
+    def close(self):
+        self.inner.close()
+
+
+def test_every_handshake_send_and_receive_has_a_deadline_and_a_size_limit():
+    with transport_pair() as (gui, tracer):
+        spy_gui, spy_tracer = _RecordingTransport(gui), _RecordingTransport(tracer)
+        tracing = Background(lambda: tracer_side(spy_tracer, token=TOKEN, timeout=TIMEOUT))
+
+        outcome = accept_handshake(spy_gui, token=TOKEN, timeout=TIMEOUT)
+
+        assert outcome.ok
+        assert tracing.result()["accepted"] is True
+    for spy in (spy_gui, spy_tracer):
+        assert {kind for kind, _ in spy.calls} == {"send", "recv"}
+        for kind, kwargs in spy.calls:
+            assert kwargs.get("timeout") is not None, (kind, kwargs)
+            if kind == "recv":
+                assert kwargs.get("max_bytes") == HANDSHAKE_MAX_BYTES
+
+
+def test_send_to_a_peer_that_never_reads_gives_up_at_its_deadline():
+    with transport_pair() as (gui, _never_reads):
+        started = time.monotonic()
+
+        with pytest.raises(TransportTimeout, match=r"0\.3 s"):
+            gui.send_frame(bytes(64 * 1024 * 1024), timeout=0.3)
+
+        assert time.monotonic() - started < 2.0
+        assert gui.closed  # part of a frame may have gone: the stream is unusable
+
+
+def test_frame_over_a_per_call_max_bytes_is_refused_before_it_is_read():
+    with transport_pair() as (gui, tracer):
+        tracer.send_frame(bytes(1000))
+
+        with pytest.raises(FrameTooLarge, match="exceeds max_frame_bytes 999"):
+            gui.recv_frame(timeout=TIMEOUT, max_bytes=999)
+        assert gui.closed
+
+
+# --------------------------------------------------------------- the token's way in
+
+FD_SCRIPT = """\
+import os, subprocess, sys
+fd = int(sys.argv[1])
+try:
+    os.fstat(fd)
+    print("token fd open")
+except OSError:
+    print("token fd closed")
+print(os.environ.get("PYPROBE_SESSION_TOKEN"))
+code = "import os; print(os.environ.get('PYPROBE_SESSION_TOKEN'))"
+subprocess.run([sys.executable, "-c", code], check=True)
+"""
+
+
+def run_tracer_with(args, *, env, pass_fds=()):
+    return subprocess.run(
+        [sys.executable, "-m", "pyprobe_tracer", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        pass_fds=pass_fds,
+    )
+
+
+def token_pipe(token: str) -> int:
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, token.encode())
+    os.close(write_fd)
+    return read_fd
+
+
+def environment_without_token():
+    return {k: v for k, v in os.environ.items() if k != TOKEN_ENV_VAR}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pass_fds is POSIX only")
+def test_tracer_takes_the_token_from_its_fd_and_closes_it_before_the_script(tmp_path):
+    script = tmp_path / "fd.py"
+    script.write_text(FD_SCRIPT)
+    with FakeGUI() as fake:
+        fd = token_pipe(fake.token)
+        try:
+            args = ["--socket", fake.address, "--token-fd", fd, script, fd]
+            result = run_tracer_with(args, env=environment_without_token(), pass_fds=(fd,))
+        finally:
+            os.close(fd)
+        assert fake.ended.wait(TIMEOUT)
+    assert result.returncode == 0, result.stderr
+    assert fake.outcome.ok
+    assert result.stdout == "token fd closed\nNone\nNone\n"
+
+
+def test_record_run_removes_the_token_from_the_environment_too(tmp_path):
+    script = tmp_path / "fd.py"
+    script.write_text(FD_SCRIPT)
+    env = {**os.environ, TOKEN_ENV_VAR: TOKEN}
+
+    result = run_tracer_with(["--record", tmp_path / "run.ppr", script, 999], env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "token fd closed\nNone\nNone\n"
+
+
+def test_unreadable_token_fd_exits_1_and_says_what_to_do(tmp_path):
+    script = tmp_path / "empty.py"
+    script.write_text("")
+
+    result = run_tracer_with(
+        ["--record", tmp_path / "run.ppr", "--token-fd", 987, script],
+        env=environment_without_token(),
+    )
+
+    assert result.returncode == 1
+    assert "cannot read the session token from --token-fd 987" in result.stderr
+    assert TOKEN_ENV_VAR in result.stderr
+    assert "Traceback" not in result.stderr

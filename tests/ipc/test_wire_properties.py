@@ -28,6 +28,12 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 DTYPES = [np.dtype(c) for c in ["?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8"]] + [
     np.dtype(c) for c in ["f2", "f4", "f8", "c8", "c16"]
 ]
+# Integers far beyond any float (400 digits and more) but within Python's int-to-str limit.
+HUGE_INTEGERS = st.integers(10**399, 10**1000) | st.integers(-(10**1000), -(10**399))
+# JSON number tokens that parse to infinity: written into a header raw (see header_mutated).
+OVERFLOWING_NUMBERS = ["1e999", "-1e999", "1.5e400", "-0.1e99999"]
+RAW = "@raw:"
+
 RESERVED_LOOKING_KEYS = ["$nd", "$t", "$d", "$c", "$f", "$np", "$anchor", "$", "$zz"]
 
 
@@ -66,6 +72,7 @@ leaves = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(-(2**80), 2**80),
+    HUGE_INTEGERS,
     st.floats(),
     st.complex_numbers(),
     st.text(max_size=12),
@@ -179,6 +186,8 @@ json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(-(2**70), 2**70)
+    | HUGE_INTEGERS
+    | st.sampled_from(OVERFLOWING_NUMBERS).map(lambda token: RAW + token)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=5)
     | st.sampled_from(["<f8", "|b1", "<U4", "O", ">f8", "nan", "CMD_START"]),
@@ -204,15 +213,19 @@ def json_slots(node) -> list[tuple]:
 
 
 @st.composite
-def header_mutated(draw, frame: bytes) -> bytes:
+def header_mutated(draw, frame: bytes, values=json_values) -> bytes:
     """``frame`` with one value of its header JSON replaced. The header keeps its
-    length when the new one is not longer, so array offsets still line up."""
+    length when the new one is not longer, so array offsets still line up. A string
+    ``RAW + token`` is written as the bare token (numbers json.dumps never writes)."""
     data = bytes(frame)
     nul = data.index(b"\0", 8)
     header = json.loads(data[8:nul])
     container, key = draw(st.sampled_from(json_slots(header)))
-    container[key] = draw(json_values)
-    text = json.dumps(header).encode().ljust(nul - 8)
+    container[key] = draw(values)
+    text = json.dumps(header)
+    for token in OVERFLOWING_NUMBERS:
+        text = text.replace(json.dumps(RAW + token), token)
+    text = text.encode().ljust(nul - 8)
     body = text + data[nul:]
     return MAGIC + len(body).to_bytes(4, "big") + body
 
@@ -238,6 +251,19 @@ def test_mutated_frames_raise_only_protocol_error(data):
 @FAST
 @given(small_messages.map(lambda m: bytes(encode_message(m))).flatmap(header_mutated))
 def test_frames_with_a_changed_header_value_raise_only_protocol_error(data):
+    decode_or_protocol_error(data)
+
+
+extreme_numbers = HUGE_INTEGERS | st.sampled_from(OVERFLOWING_NUMBERS).map(lambda t: RAW + t)
+
+
+@FAST
+@given(
+    small_messages.map(lambda m: bytes(encode_message(m))).flatmap(
+        lambda frame: header_mutated(frame, extreme_numbers)
+    )
+)
+def test_huge_or_overflowing_numbers_in_a_header_raise_only_protocol_error(data):
     decode_or_protocol_error(data)
 
 

@@ -6,6 +6,7 @@ live in test_wire_values.py; generated cases in test_wire_properties.py.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 
@@ -21,6 +22,7 @@ from pyprobe_wire import (
     decode_message,
     encode_message,
 )
+from pyprobe_wire.codec import DEFAULT_MAX_HEADER_BYTES
 
 ANCHOR = ProbeAnchor(file="/tmp/script.py", line=12, col=4, symbol="x", func="main")
 
@@ -166,3 +168,76 @@ def test_framing_multiple_messages():
         assert got[3].payload is None
         np.testing.assert_array_equal(got[4].payload["value"], np.eye(3))
         assert reader.next_message() is None
+
+
+def raw_frame(header: str | bytes) -> bytes:
+    """A frame with this header text and no arrays, written by hand."""
+    body = (header.encode() if isinstance(header, str) else header) + b"\0"
+    return b"PPR*" + len(body).to_bytes(4, "big") + body
+
+
+def header_text(*, timestamp: str = "0.0", payload: str = "null", msg_type: str = "CMD_START"):
+    return (
+        f'{{"v":1,"msg_type":"{msg_type}","timestamp":{timestamp},"payload":{payload},"arrays":[]}}'
+    )
+
+
+def test_huge_integer_timestamp_is_a_protocol_error_not_an_overflow():
+    frame = raw_frame(header_text(timestamp="9" * 400))
+
+    with pytest.raises(ProtocolError, match="timestamp"):
+        decode_message(frame)
+    with pytest.raises(ProtocolError, match="timestamp"):
+        FrameReader().feed(frame)
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "payload"),
+    [("1e999", "null"), ("-1e999", "null"), ("0.0", "1e999"), ("0.0", '{"x":[1,-1e999]}')],
+)
+def test_overflowing_json_number_is_a_protocol_error_not_infinity(timestamp, payload):
+    frame = raw_frame(header_text(timestamp=timestamp, payload=payload))
+
+    with pytest.raises(ProtocolError, match="finite"):
+        decode_message(frame)
+
+
+def test_huge_integer_in_payload_decodes_and_reencodes():
+    msg = decode_message(raw_frame(header_text(payload="[" + "7" * 400 + "]")))
+
+    assert msg.payload == [int("7" * 400)]
+    assert decode_message(encode_message(msg)).payload == msg.payload
+
+
+def test_header_longer_than_max_header_bytes_is_refused_before_parsing(monkeypatch):
+    frame = raw_frame(header_text(payload="[" + ",".join(["{}"] * 1000) + "]"))
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the header was parsed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(json, "loads", no_parsing)
+        with pytest.raises(ProtocolError, match="max_header_bytes 1024"):
+            decode_message(frame, max_header_bytes=1024)
+    assert decode_message(frame, max_header_bytes=len(frame)).payload == [{}] * 1000
+
+
+def test_default_header_limit_refuses_a_huge_header_of_empty_objects_quickly():
+    count = DEFAULT_MAX_HEADER_BYTES // 3 + 1
+    frame = raw_frame(header_text(payload="[" + ",".join(["{}"] * count) + "]"))
+
+    started = time.perf_counter()
+    with pytest.raises(ProtocolError, match="max_header_bytes"):
+        decode_message(frame)
+    with pytest.raises(ProtocolError, match="max_header_bytes"):
+        FrameReader().feed(frame)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_decode_error_shows_a_bounded_part_of_peer_text():
+    frame = raw_frame(header_text(msg_type="X" * 100_000))
+
+    with pytest.raises(ProtocolError) as refused:
+        decode_message(frame)
+    assert "unknown message type" in str(refused.value)
+    assert len(str(refused.value)) < 300

@@ -359,3 +359,62 @@ def test_results_doc_lists_every_named_test(project):
     for name in ("test_add", "test_add_in_a_subprocess", "test_kinds", "test_sub"):
         assert f"| `{name}` |" in doc
     assert textwrap.dedent("## GREEN and regression") in doc
+
+
+KILL_AFTER_THE_DOC_RENAME = """\
+import os
+import sys
+from pathlib import Path
+
+from pipelines.gate import run_gate
+
+real_replace = os.replace
+
+
+def replace(src, dst):
+    real_replace(src, dst)
+    if str(dst).endswith("-results.md"):
+        os._exit(9)  # killed between the renames: no cleanup runs
+
+
+os.replace = replace
+run_gate(Path(sys.argv[1]), "M1", progress=lambda line: None)
+"""
+
+
+def temp_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*.tmp") if p.is_file()]
+
+
+def test_a_kill_between_the_record_renames_is_completed_by_the_next_start(project):
+    gate(project)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_THE_DOC_RENAME, str(project)],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+    )
+    assert killed.returncode == 9, killed.stderr
+    # The next gate start (here one that stops at load) finishes the record set first.
+    with pytest.raises(UsageError):
+        gate(project, milestone="M9")
+    sidecar = json.loads((project / DOC).with_suffix(".json").read_text())
+    finished = sidecar["last_run"]["finished"]
+    assert f"→ {finished} (passed)" in (project / DOC).read_text()
+    assert ledger(project)["milestones"]["M1"]["last_gate"] == finished
+    events = (project / "docs/results/M1-calculator-events.jsonl").read_text().splitlines()
+    assert json.loads(events[-1]) | {"time": finished} == json.loads(events[-1])
+    assert temp_files(project) == []
+
+
+def test_stale_temp_files_of_a_killed_record_are_removed_by_the_next_gate(project):
+    gate(project)
+    stale = [
+        project / "docs" / "results" / ".M1-calculator-results.md.k3j2h1x9.tmp",
+        project / "plans" / ".status.json.a8b7c6d5.tmp",
+    ]
+    for path in stale:
+        path.write_text("half written")
+    code, _ = gate(project)
+    assert code == 0
+    assert temp_files(project) == []

@@ -144,3 +144,16 @@ def test_this_repos_plans_are_valid():
     root = Path(__file__).resolve().parents[2]
     plans = load_plans(root)
     assert list(plans) == [f"M{n}" for n in range(1, 10)]
+
+
+def test_a_plan_that_is_not_utf8_names_the_file_and_exits_2(tmp_path, capsys):
+    from pipelines.cli import main
+
+    root = project(tmp_path, VALID)
+    (root / "plans" / "M1.yaml").write_bytes(b"id: M1\ntitle: Caf\xe9\n")
+    with pytest.raises(PlanError, match=r"^plans/M1.yaml: line 2, column 11: not UTF-8 text"):
+        load_plans(root)
+    assert main(["--root", str(root), "validate"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: plans/M1.yaml: line 2, column 11: not UTF-8 text (byte 0xe9)")
+    assert "Traceback" not in err

@@ -24,7 +24,8 @@ examples:
   python -m pyprobe_tracer --socket unix:/run/user/1000/pyprobe/s.sock fft.py --n 4096
   python -m pyprobe_tracer --probe 12:y --probe 14:x:2 --record run.ppr filter.py
 
-The session token the GUI expects is read from $PYPROBE_SESSION_TOKEN.
+The GUI passes the session token through an inherited pipe (--token-fd); run by
+hand, the tracer reads it from $PYPROBE_SESSION_TOKEN instead.
 A recording is a sequence of wire frames; read it with pyprobe_wire.FrameReader."""
 
 
@@ -51,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=5.0,
         metavar="SECONDS",
         help="give up connecting to the GUI after this long (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--token-fd",
+        type=int,
+        metavar="N",
+        help="read the session token from inherited file descriptor N (a pipe the GUI "
+        "writes it to), then close it; without this, $PYPROBE_SESSION_TOKEN is used",
     )
     parser.add_argument(
         "--probe",
@@ -92,6 +100,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # First of all: the descriptor is closed, and the variable gone, before anything
+    # can fail or the script can run (it and its children must not find the token).
+    token = None
+    if args.token_fd is not None:
+        from .ipc.handshake import token_from_fd
+
+        try:
+            token = token_from_fd(args.token_fd)
+        except (OSError, ValueError) as exc:
+            print(
+                f"pyprobe-tracer: cannot read the session token from --token-fd "
+                f"{args.token_fd}: {exc}. That descriptor is passed by the PyProbe GUI; "
+                "run by hand, leave out --token-fd and set PYPROBE_SESSION_TOKEN.",
+                file=sys.stderr,
+            )
+            return EXIT_ERROR
     if args.socket is None and args.record is None:
         parser.error(
             "give --socket ADDR (run for the GUI) or --record FILE (run headless), or both"
@@ -115,16 +139,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"pyprobe-tracer: {reason}", file=sys.stderr)
             return EXIT_ERROR
 
+    from .runner import ScriptNotRunnable, script_entry
+
     script = Path(args.script)
-    if not script.is_file():
-        print(f"File not found: {script}", file=sys.stderr)
+    try:
+        entry = script_entry(script)  # a directory runs its __main__.py, as `python DIR`
+    except ScriptNotRunnable as exc:
+        print(exc, file=sys.stderr)
         return EXIT_ERROR
 
-    from .engine.anchor import resolve_probes
+    from .engine.anchor import ScriptSyntaxError, resolve_probes
     from .engine.errors import EngineError
 
     try:
-        anchors = resolve_probes(script, args.probe)
+        anchors = resolve_probes(entry, args.probe)
+    except ScriptSyntaxError as exc:  # the script's fault, not the probe's: as Python says it
+        print(exc, file=sys.stderr)
+        return EXIT_ERROR
     except EngineError as exc:
         parser.error(f"argument --probe: {exc}")
     except (OSError, UnicodeDecodeError) as exc:
@@ -134,4 +165,6 @@ def main(argv: list[str] | None = None) -> int:
     from .launch import Launch
 
     launch = Launch(script, args.script_args, anchors, mode=args.mode, backend=args.backend)
-    return launch.run(address=address, record=args.record, connect_timeout=args.connect_timeout)
+    return launch.run(
+        address=address, record=args.record, connect_timeout=args.connect_timeout, token=token
+    )

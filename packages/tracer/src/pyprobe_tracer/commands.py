@@ -47,7 +47,9 @@ class Commands:
             max_hz = _field(payload, "max_hz", (int, float), DEFAULT_SAMPLE_HZ)
             if not max_hz > 0:
                 raise CommandError(f"max_hz must be positive, got {max_hz!r}")
-            self.tracer.add_probe(_anchor(payload), mode, float(max_hz))
+            anchor = _anchor(payload)
+            _check_capturable(anchor)
+            self.tracer.add_probe(anchor, mode, float(max_hz))
         elif kind is MessageType.CMD_REMOVE_PROBE:
             self.tracer.remove_probe(_anchor(payload))
         elif kind is MessageType.CMD_SET_THROTTLE:
@@ -79,6 +81,22 @@ def _anchor(payload: Any) -> ProbeAnchor:
     if not isinstance(anchor, ProbeAnchor):
         raise CommandError(f"payload needs an 'anchor' (a ProbeAnchor), got {payload!r}")
     return anchor
+
+
+def _check_capturable(anchor: ProbeAnchor) -> None:
+    """A probe that resolves to no capture site is refused, never a silent no-op."""
+    from .engine.anchor import check_capturable
+    from .engine.errors import ProbeSpecError
+
+    try:
+        with open(anchor.file, encoding="utf-8") as fh:
+            source = fh.read()
+    except (OSError, UnicodeDecodeError):
+        return  # not readable here: the file may be generated or imported later
+    try:
+        check_capturable(anchor, source)
+    except ProbeSpecError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def _field(payload: Any, name: str, types, default):

@@ -31,7 +31,23 @@ class Launch:
         self.mode = mode
         self.backend = backend
 
-    def run(self, *, address=None, record: str | None = None, connect_timeout: float = 5.0) -> int:
+    def run(
+        self,
+        *,
+        address=None,
+        record: str | None = None,
+        connect_timeout: float = 5.0,
+        token: str | None = None,
+    ) -> int:
+        """Connect to the GUI at ``address`` (if any) presenting ``token`` (None: the one
+        in $PYPROBE_SESSION_TOKEN, for tracers run by hand), record to ``record`` (if
+        any), and run the script. The variable is removed from the environment first,
+        with or without a GUI: the script and the processes it starts never see it."""
+        from .ipc.handshake import TOKEN_ENV_VAR, token_from_environment
+
+        if token is None:
+            token = token_from_environment()
+        os.environ.pop(TOKEN_ENV_VAR, None)
         recorder = None
         if record is not None:
             try:
@@ -45,7 +61,7 @@ class Launch:
         if address is not None:
             # Shake hands before importing the engine (and numpy): the GUI hears
             # from a new tracer as early as possible.
-            client = self._connect(address, connect_timeout)
+            client = self._connect(address, connect_timeout, token)
             if client is None:
                 _close(recorder)
                 return EXIT_ERROR
@@ -100,14 +116,10 @@ class Launch:
 
         return session.run(on_ready=take_commands), session.stopped
 
-    def _connect(self, address, timeout: float):
+    def _connect(self, address, timeout: float, token: str | None):
         from .ipc import TracerIPCClient
         from .ipc.exceptions import HandshakeError, HandshakeRejected
-        from .ipc.handshake import TOKEN_ENV_VAR, token_from_environment
 
-        token = token_from_environment()
-        # The script and the processes it starts have no business with the token.
-        os.environ.pop(TOKEN_ENV_VAR, None)
         try:
             return TracerIPCClient.open(address, token=token, timeout=timeout)
         except HandshakeRejected as exc:

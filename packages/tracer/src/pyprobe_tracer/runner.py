@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import runpy
 import sys
 import traceback
@@ -9,6 +10,31 @@ from collections.abc import Callable
 from pathlib import Path
 
 EXIT_INTERRUPTED = 130  # what a shell reports after Ctrl-C
+MAIN_FILE = "__main__.py"
+
+
+class ScriptNotRunnable(Exception):
+    """The path given as the script is not something Python can run; says why."""
+
+
+def script_entry(script: Path) -> Path:
+    """The file ``python SCRIPT`` runs: ``script`` itself, or a directory's ``__main__.py``.
+
+    ScriptNotRunnable says what is wrong: missing, or a directory with no ``__main__.py``.
+    """
+    if script.is_dir():
+        entry = script / MAIN_FILE
+        if not entry.is_file():
+            raise ScriptNotRunnable(
+                f"{script} is a directory with no {MAIN_FILE}; give a script, or a "
+                f"directory with a {MAIN_FILE} to run it as `python {script}` would"
+            )
+        return entry
+    if not script.exists():
+        raise ScriptNotRunnable(f"File not found: {script}")
+    if not script.is_file():
+        raise ScriptNotRunnable(f"{script} is not a file Python can run")
+    return script
 
 
 def exit_code_of(exc: SystemExit) -> int:
@@ -33,7 +59,18 @@ def script_traceback(exc: BaseException):
         or tb.tb_frame.f_globals.get("__name__") == "runpy"
     ):
         tb = tb.tb_next
+    if tb is None and isinstance(exc, SyntaxError):
+        # The script (or its __main__.py) did not compile: Python reports where, with
+        # a caret, and shows no frames at all.
+        return None
     return tb if tb is not None else exc.__traceback__
+
+
+def as_python_names_it(exc: SyntaxError) -> None:
+    """Name the file of ``exc`` as ``python script.py`` does: an absolute path."""
+    name = exc.filename
+    if name and not name.startswith("<") and not os.path.isabs(name):
+        exc.filename = os.path.abspath(name)
 
 
 def run_script(
@@ -43,18 +80,25 @@ def run_script(
 ) -> int:
     """Run ``script`` with ``sys.argv`` and ``sys.path[0]`` set as Python sets them.
 
+    A directory runs its ``__main__.py`` with the directory first on ``sys.path``,
+    as ``python DIR`` does. A script that does not compile is reported as Python
+    reports it (file, line, caret; no frames of the tracer), exit code 1.
+
     Returns the exit code: 0 on success, the script's own ``SystemExit`` code,
     1 after printing the traceback of an uncaught exception (130 for Ctrl-C).
     ``on_exception`` is told about that exception first.
     """
     saved_argv, saved_path0 = sys.argv, sys.path[0]
     sys.argv = [str(script), *script_args]
-    sys.path[0] = str(script.resolve().parent)
+    # runpy puts a directory (or zip) first on sys.path itself, for the run only.
+    sys.path[0] = str(script.resolve() if script.is_dir() else script.resolve().parent)
     try:
         runpy.run_path(str(script), run_name="__main__")
     except SystemExit as exc:
         return exit_code_of(exc)
     except (Exception, KeyboardInterrupt) as exc:
+        if isinstance(exc, SyntaxError) and script_traceback(exc) is None:
+            as_python_names_it(exc)
         if on_exception is not None:
             on_exception(exc)
         traceback.print_exception(type(exc), exc, script_traceback(exc))

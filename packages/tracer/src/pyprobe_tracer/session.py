@@ -14,7 +14,9 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,21 @@ from .streaming import Send, Streamer
 
 EXIT_STOPPED = 130  # what a shell reports for a script ended by SIGINT
 STOP_GRACE_SECONDS = 0.6  # CMD_STOP must end the run within 1 s, wrap-up included
+#: The longest the end of a run (flushing what is queued, DATA_EXCEPTION and
+#: DATA_SCRIPT_END) may wait for a GUI that stopped reading; then the tracer gives
+#: up on the GUI and exits. Overridden by the environment variable below.
+WRAP_UP_DEADLINE_SECONDS = 10.0
+WRAP_UP_DEADLINE_ENV_VAR = "PYPROBE_TRACER_WRAP_UP_SECONDS"
+
+
+def wrap_up_deadline() -> float:
+    """The wrap-up deadline in seconds: ``PYPROBE_TRACER_WRAP_UP_SECONDS`` if set to a
+    positive number, else ``WRAP_UP_DEADLINE_SECONDS``."""
+    try:
+        value = float(os.environ.get(WRAP_UP_DEADLINE_ENV_VAR, ""))
+    except ValueError:
+        return WRAP_UP_DEADLINE_SECONDS
+    return value if value > 0 else WRAP_UP_DEADLINE_SECONDS
 
 
 class ScriptStopped(BaseException):
@@ -44,18 +61,23 @@ class Session:
         send: Send,
         *,
         stop_grace: float = STOP_GRACE_SECONDS,
+        wrap_up_seconds: float | None = None,
     ) -> None:
         self.script = script
         self.script_args = script_args
         self.tracer = tracer
         self._send = send
         self._stop_grace = stop_grace
+        self._wrap_up_deadline = (
+            wrap_up_seconds if wrap_up_seconds is not None else wrap_up_deadline()
+        )
         self._stop_requested = threading.Event()
         self._ended = threading.Event()
         self._end_lock = threading.Lock()
         self._end_sent = False
         self._main_ident: int | None = None
         self._script_done = False
+        self._forked = False  # this process is a fork of the traced one: stay quiet
         self.streamer = Streamer(
             tracer.manager,
             self._send_quietly,
@@ -63,12 +85,28 @@ class Session:
             sample_hz=self._sample_hz,
             on_thread_start=tracer.exempt_current_thread,
         )
+        if hasattr(os, "register_at_fork"):
+            this = weakref.ref(self)
+            os.register_at_fork(after_in_child=lambda: _quiet_after_fork(this))
+
+    # -- os.fork() in the script ------------------------------------------------------
+
+    def after_fork_in_child(self) -> None:
+        """The script forked and this is the child: the connection is the parent's.
+
+        The child never sends (no SCRIPT_END, no output or captures), never shuts
+        the shared socket down, and is not traced; the parent's run goes on.
+        """
+        self._forked = True
+        self._ended.set()
+        self.streamer.go_quiet()
+        self.tracer.silence_after_fork()
 
     # -- commands (called from the command thread) ------------------------------
 
     def request_stop(self) -> None:
         """End the run soon: interrupt the script, and exit regardless after the grace period."""
-        if self._stop_requested.is_set() or self._ended.is_set():
+        if self._forked or self._stop_requested.is_set() or self._ended.is_set():
             return
         self._stop_requested.set()
         self.tracer.resume()
@@ -141,15 +179,45 @@ class Session:
         return exit_code
 
     def _finish(self, exit_code: int) -> None:
+        if self._forked:
+            return  # the parent reports the end of the run
         with self._end_lock:
             if self._end_sent:
                 return
             self._end_sent = True
-        self.streamer.stop()
-        self._send_quietly(
-            MessageType.DATA_SCRIPT_END, payloads.script_end(exit_code, self.stopped)
-        )
+
+        def wrap_up() -> None:
+            self.streamer.stop(timeout=self._wrap_up_deadline)
+            self._send_quietly(
+                MessageType.DATA_SCRIPT_END, payloads.script_end(exit_code, self.stopped)
+            )
+
+        self._within_deadline(wrap_up, "send the end of the run")
         self._ended.set()
+
+    def _within_deadline(self, work: Callable[[], None], what: str) -> bool:
+        """Run ``work`` (which sends) but wait for it at most the wrap-up deadline: a GUI
+        that stopped reading must not keep the tracer from ending. False on timeout (the
+        caller then closes the connection, which wakes the stuck send)."""
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                work()
+            finally:
+                done.set()
+
+        started = time.monotonic()
+        thread = threading.Thread(target=run, name="pyprobe-wrap-up", daemon=True)
+        thread.start()
+        if done.wait(self._wrap_up_deadline):
+            return True
+        print(
+            f"pyprobe-tracer: the GUI read nothing for {time.monotonic() - started:.1f} s; "
+            f"giving up trying to {what}",
+            file=sys.__stderr__,
+        )
+        return False
 
     def _on_sigint(self, signum, frame) -> None:
         if self._script_done:
@@ -162,10 +230,14 @@ class Session:
         if isinstance(exc, ScriptStopped):
             return
         text = "".join(traceback.format_exception(type(exc), exc, script_traceback(exc)))
-        self.streamer.flush()  # values captured before the crash go first
-        self._send_quietly(
-            MessageType.DATA_EXCEPTION, payloads.exception(type(exc).__name__, str(exc), text)
-        )
+
+        def report() -> None:
+            self.streamer.flush()  # values captured before the crash go first
+            self._send_quietly(
+                MessageType.DATA_EXCEPTION, payloads.exception(type(exc).__name__, str(exc), text)
+            )
+
+        self._within_deadline(report, "report the exception")
 
     def _stdout(self, text: str) -> None:
         self.streamer.output(MessageType.DATA_STDOUT, text)
@@ -179,6 +251,8 @@ class Session:
 
     def _send_quietly(self, msg_type: MessageType, payload: Any) -> None:
         """Send, but never let a dead receiver crash the script: a lost GUI stops the run."""
+        if self._forked:
+            return
         try:
             self._send(msg_type, payload)
         except (OSError, ConnectionError) as exc:
@@ -188,3 +262,9 @@ class Session:
                     file=sys.__stderr__,
                 )
                 self.request_stop()
+
+
+def _quiet_after_fork(ref: weakref.ref) -> None:
+    session = ref()
+    if session is not None:
+        session.after_fork_in_child()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
 import threading
+import time
 
 from pyprobe_transport._alloc import frame_buffer
 from pyprobe_transport._framing import (
@@ -21,6 +23,7 @@ from pyprobe_transport.exceptions import ConnectionClosed, FrameTooLarge, Transp
 
 _TCP_FAMILIES = (socket.AF_INET, socket.AF_INET6)
 _PEER_GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+_NO_WAIT_FLAGS = getattr(socket, "MSG_DONTWAIT", 0) | getattr(socket, "MSG_NOSIGNAL", 0)
 
 
 def _socket_name(get_name):
@@ -67,10 +70,14 @@ class SocketTransport:
 
     # --- sending ---------------------------------------------------------------
 
-    def send_frame(self, data) -> None:
+    def send_frame(self, data, *, timeout: float | None = None) -> None:
         """Send one frame: a bytes-like object, or a list or tuple of them sent as one
         frame without joining them (scatter-gather). Thread-safe; blocks until the
-        kernel has taken every byte.
+        kernel has taken every byte, or at most ``timeout`` seconds (None: no limit).
+
+        A peer that stops reading fills the socket buffers; with a ``timeout`` the send
+        then gives up with TransportTimeout and closes the transport (part of the
+        frame may have gone out, so the stream cannot be used again).
 
         Raises ConnectionClosed if the connection is gone (the transport is then
         closed: part of the frame may have been sent), FrameTooLarge if the frame is
@@ -92,7 +99,13 @@ class SocketTransport:
             if self._closed:
                 raise ConnectionClosed("transport is closed")
             try:
-                send_buffers(self._sock, buffers, LENGTH_PREFIX.size + length)
+                if timeout is None:
+                    send_buffers(self._sock, buffers, LENGTH_PREFIX.size + length)
+                else:
+                    self._send_before(time.monotonic() + max(timeout, 0.0), buffers, timeout)
+            except TransportTimeout:
+                self.close()
+                raise
             except OSError as exc:
                 error = self._connection_lost(exc)
                 self.close()
@@ -101,10 +114,36 @@ class SocketTransport:
                 self.close()  # interrupted mid-frame: the stream cannot be trusted
                 raise
 
+    def _send_before(self, deadline: float, buffers: list, timeout: float) -> None:
+        """Send ``buffers`` without blocking past ``deadline`` (the socket stays blocking
+        for other callers: each write is a non-blocking one, after waiting to be able to)."""
+        for buffer in buffers:
+            view = memoryview(buffer).cast("B")
+            while view:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not _wait_writable(self._sock, remaining):
+                    raise TransportTimeout(
+                        f"the peer took no frame within {timeout:g} s (it is not reading)"
+                    )
+                try:
+                    if _NO_WAIT_FLAGS & getattr(socket, "MSG_DONTWAIT", 0):
+                        sent = self._sock.send(view, _NO_WAIT_FLAGS)
+                    else:  # no MSG_DONTWAIT (Windows): writable means some room is free
+                        sent = self._sock.send(view[:4096])
+                except BlockingIOError:
+                    continue
+                view = view[sent:]
+
     # --- receiving -------------------------------------------------------------
 
-    def recv_frame(self, timeout: float | None = None) -> bytearray:
+    def recv_frame(
+        self, timeout: float | None = None, *, max_bytes: int | None = None
+    ) -> bytearray:
         """Receive one frame as a new bytearray of exactly the frame's length.
+
+        ``max_bytes`` lowers ``max_frame_bytes`` for this call only (e.g. for a
+        handshake from a peer not yet trusted); it is checked against the length
+        prefix, before any of the frame is read or allocated.
 
         ``timeout`` (seconds, None to wait for ever) limits only the wait for a frame
         to *start*: TransportTimeout then leaves the stream in sync. Once the first
@@ -120,11 +159,14 @@ class SocketTransport:
                 "recv_frame() is already running in another thread: a transport has a single reader"
             )
         try:
-            return self._recv_frame(timeout)
+            limit = self._max_frame_bytes
+            if max_bytes is not None:
+                limit = min(limit, check_max_frame_bytes(max_bytes))
+            return self._recv_frame(timeout, limit)
         finally:
             self._recv_lock.release()
 
-    def _recv_frame(self, timeout: float | None) -> bytearray:
+    def _recv_frame(self, timeout: float | None, limit: int) -> bytearray:
         if self._closed:
             raise ConnectionClosed("transport is closed")
         if timeout is not None:
@@ -147,11 +189,11 @@ class SocketTransport:
                     "bytes of a frame's length prefix"
                 )
             (length,) = LENGTH_PREFIX.unpack(self._prefix)
-            if length > self._max_frame_bytes:
+            if length > limit:
                 raise FrameTooLarge(
-                    f"frame length {length} exceeds max_frame_bytes {self._max_frame_bytes}",
+                    f"frame length {length} exceeds max_frame_bytes {limit}",
                     length=length,
-                    limit=self._max_frame_bytes,
+                    limit=limit,
                 )
             frame = frame_buffer(length)  # not zero-filled: recv_into overwrites it all
             received = recv_into_fully(self._sock, memoryview(frame))
@@ -230,3 +272,13 @@ class SocketTransport:
             f"<SocketTransport {_describe(self._local_address)} -> "
             f"{_describe(self._peer_address)} {state}>"
         )
+
+
+def _wait_writable(sock: socket.socket, timeout: float) -> bool:
+    """True once the socket can take more bytes (or has failed), False after ``timeout``."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLOUT)
+        return bool(poller.poll(max(1, int(timeout * 1000 + 0.999))))
+    _, writable, failed = select.select([], [sock], [sock], timeout)
+    return bool(writable or failed)

@@ -32,6 +32,12 @@ TAGS = (ARRAY, TUPLE, DICT, COMPLEX, FLOAT, NUMPY, ANCHOR)
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to about ``limit`` characters: what an error shows of peer data."""
+    text = repr(value) if type(value) is not str or len(value) <= limit else repr(value[:limit])
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class _PathError(Exception):
     """Raised deep in a payload; each enclosing container adds its key on the way up."""
 
@@ -42,7 +48,10 @@ class _PathError(Exception):
         self.keys: list[Any] = []  # innermost first
 
     def where(self) -> str:
-        return "payload" + "".join(f"[{key!r}]" for key in reversed(self.keys))
+        keys = [shown(key) for key in reversed(self.keys)]
+        if len(keys) > 12:  # a path as deep as MAX_DEPTH says little more than its ends
+            keys[6:-6] = ["..."]
+        return "payload" + "".join(f"[{key}]" for key in keys)
 
 
 class _TooDeep(Exception):
@@ -169,7 +178,7 @@ def _decode(data: Any, arrays: list[np.ndarray], used: list[bool], depth: int) -
             return _decode_tag(key, value, arrays, used, depth)
     for key in data:
         if key.startswith("$"):
-            raise _PathError(f"reserved key {key!r} in an unescaped object")
+            raise _PathError(f"reserved key {shown(key)} in an unescaped object")
     if depth >= MAX_DEPTH:
         raise _TooDeep
     return dict(zip(data, _decode_items(data.items(), arrays, used, depth + 1), strict=True))
@@ -206,7 +215,9 @@ def _decode_tag(tag: str, value: Any, arrays: list[np.ndarray], used: list[bool]
         return complex(*parts)
     if tag == FLOAT:
         if type(value) is not str or value not in _NONFINITE:
-            raise _PathError(f"bad {FLOAT} tag: expected 'nan', 'inf' or '-inf', got {value!r}")
+            raise _PathError(
+                f"bad {FLOAT} tag: expected 'nan', 'inf' or '-inf', got {shown(value)}"
+            )
         return _NONFINITE[value]
     if tag == NUMPY:
         return _scalar_from_json(value)
@@ -215,7 +226,7 @@ def _decode_tag(tag: str, value: Any, arrays: list[np.ndarray], used: list[bool]
             return ProbeAnchor.from_dict(value)
         except ProtocolError as error:
             raise _PathError(str(error)) from None
-    raise _PathError(f"unknown tag {tag!r}")
+    raise _PathError(f"unknown tag {shown(tag)}")
 
 
 def _array_from_json(index: Any, arrays: list[np.ndarray], used: list[bool]) -> np.ndarray:
@@ -255,10 +266,10 @@ def _scalar_from_json(value: Any) -> np.generic:
 
     dtype = WIRE_DTYPES.get(code)
     if dtype is None:
-        raise _PathError(f"bad {NUMPY} tag: unsupported dtype {code!r}")
+        raise _PathError(f"bad {NUMPY} tag: unsupported dtype {shown(code)}")
     scalar = _exact_scalar(dtype, item)
     if scalar is None:
-        raise _PathError(f"bad {NUMPY} tag: {item!r} is not a valid {dtype.name}")
+        raise _PathError(f"bad {NUMPY} tag: {shown(item)} is not a valid {dtype.name}")
     return scalar
 
 

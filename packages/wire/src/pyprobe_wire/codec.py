@@ -18,7 +18,7 @@ from ._framing import (
     check_max_frame_bytes,
     parse_prefix,
 )
-from ._values import from_json, to_json
+from ._values import from_json, shown, to_json
 from .constants import ALIGNMENT, DEFAULT_MAX_FRAME_BYTES, FORMAT_VERSION, MAGIC, MAX_NDIM
 from .exceptions import DecodeError, EncodeError
 from .message import Message
@@ -26,6 +26,15 @@ from .message_type import MessageType
 
 if TYPE_CHECKING:
     import numpy as np
+
+DEFAULT_MAX_HEADER_BYTES = 8 * 1024 * 1024
+"""Default limit (8 MiB) on a frame's JSON header, checked before the header is parsed.
+
+Headers are small (bulk numbers travel as arrays after the header), but parsing JSON
+costs far more memory than its text: a header of empty objects ``[{},{},...]`` takes
+about 50 times its size. This bounds that to a few hundred MiB for a trusted peer;
+unauthenticated peers get a much smaller limit (the GUI reads handshakes with 64 KiB).
+"""
 
 _HEADER_FIELDS = ("v", "msg_type", "timestamp", "payload", "arrays")
 
@@ -172,13 +181,20 @@ def _raw(arr: np.ndarray) -> memoryview:
     return memoryview(arr.reshape(-1)).cast("B")
 
 
-def decode_message(data, *, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> Message:
+def decode_message(
+    data,
+    *,
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+) -> Message:
     """The Message in ``data`` (bytes, bytearray or memoryview holding exactly one frame).
 
     Arrays are read-only views of ``data``, which they keep alive. Raises DecodeError
-    (a ProtocolError) for anything that is not one valid frame.
+    (a ProtocolError) for anything that is not one valid frame, including a JSON
+    header longer than ``max_header_bytes`` (refused before it is parsed).
     """
     check_max_frame_bytes(max_frame_bytes)
+    check_max_header_bytes(max_header_bytes)
     view = memoryview(data)
     if view.format != "B" or view.ndim != 1:
         view = view.cast("B")
@@ -194,8 +210,13 @@ def decode_message(data, *, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> M
         extra = size - PREFIX_SIZE - length
         raise DecodeError(f"{extra} trailing bytes after a frame of {length} bytes")
 
-    nul = _find_nul(view, PREFIX_SIZE, size)
+    nul = _find_nul(view, PREFIX_SIZE, min(size, PREFIX_SIZE + max_header_bytes + 1))
     if nul < 0:
+        if size > PREFIX_SIZE + max_header_bytes:
+            raise DecodeError(
+                f"header is longer than max_header_bytes {max_header_bytes}: bulk data "
+                "belongs in arrays, or raise the reader's max_header_bytes"
+            )
         raise DecodeError("header is not terminated by a NUL byte")
     header = _parse_header(view[PREFIX_SIZE:nul])
     msg_type, timestamp = _check_header(header)
@@ -214,8 +235,31 @@ def _find_nul(view: memoryview, start: int, end: int) -> int:
     return -1
 
 
+def check_max_header_bytes(value: int) -> int:
+    if type(value) is not int:
+        raise TypeError(f"max_header_bytes must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"max_header_bytes must be positive, got {value}")
+    return value
+
+
 def _refuse_constant(name: str):
     raise DecodeError(f"header is not valid JSON: non-standard constant {name}")
+
+
+def _json_shown(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _finite_json_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise DecodeError(
+            f"header is not valid JSON: number {shown(text)} is not a finite float "
+            '(non-finite floats travel as {"$f": "inf"} tags)'
+        )
+    return value
 
 
 def _parse_header(raw: memoryview) -> Any:
@@ -224,7 +268,7 @@ def _parse_header(raw: memoryview) -> Any:
     except UnicodeDecodeError as error:
         raise DecodeError(f"header is not valid UTF-8: {error}") from None
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_json_float)
     except DecodeError:
         raise
     except (ValueError, RecursionError) as error:
@@ -241,15 +285,19 @@ def _check_header(header: Any) -> tuple[MessageType, float]:
             _check_version(header["v"])
     for name in header:
         if name not in _HEADER_FIELDS:
-            raise DecodeError(f"unexpected header field {name!r}")
+            raise DecodeError(f"unexpected header field {shown(name)}")
 
     type_name = _typed(header, "msg_type", (str,), "a str")
     msg_type = MessageType.__members__.get(type_name)
     if msg_type is None:
-        raise DecodeError(f"unknown message type {type_name!r}")
-    timestamp = _typed(header, "timestamp", (int, float), "a number")
+        raise DecodeError(f"unknown message type {shown(type_name)}")
+    timestamp = _finite_float(_typed(header, "timestamp", (int, float), "a number"))
+    if timestamp is None:  # an int too large for a float
+        raise DecodeError(
+            f"header field 'timestamp' must be a finite float, got {shown(header['timestamp'])}"
+        )
     _typed(header, "arrays", (list,), "a list")
-    return msg_type, float(timestamp)
+    return msg_type, timestamp
 
 
 def _check_version(version: Any) -> None:
@@ -295,20 +343,20 @@ def _view_array(view: memoryview, entry: Any, position: int) -> tuple[np.ndarray
             raise DecodeError(f"field {name!r} is missing")
     for name in entry:
         if name not in ("dtype", "shape", "offset"):
-            raise DecodeError(f"unexpected field {name!r}")
+            raise DecodeError(f"unexpected field {shown(name)}")
     code, shape, offset = entry["dtype"], entry["shape"], entry["offset"]
 
     if type(code) is not str:
         raise DecodeError(f"dtype must be a str, got {type(code).__name__}")
     dtype = WIRE_DTYPES.get(code)  # never np.dtype(code): the string is untrusted
     if dtype is None:
-        raise DecodeError(f"dtype {code!r} is not a supported numeric dtype")
+        raise DecodeError(f"dtype {shown(code)} is not a supported numeric dtype")
     if type(shape) is not list:
         raise DecodeError(f"shape must be a list, got {type(shape).__name__}")
     if len(shape) > MAX_NDIM:
         raise DecodeError(f"{len(shape)} dimensions (at most {MAX_NDIM})")
     if not all(type(n) is int and n >= 0 for n in shape):
-        raise DecodeError(f"shape {json.dumps(shape)} must hold non-negative ints")
+        raise DecodeError(f"shape {_json_shown(shape)} must hold non-negative ints")
     if type(offset) is not int:
         raise DecodeError(f"offset must be an int, got {type(offset).__name__}")
 
@@ -330,6 +378,6 @@ def _view_array(view: memoryview, entry: Any, position: int) -> tuple[np.ndarray
     try:
         arr = np.frombuffer(view, dtype, count, offset).reshape(shape)
     except (ValueError, OverflowError):  # e.g. a 0 next to a dimension numpy cannot hold
-        raise DecodeError(f"shape {json.dumps(shape)} cannot be viewed") from None
+        raise DecodeError(f"shape {_json_shown(shape)} cannot be viewed") from None
     arr.flags.writeable = False
     return arr, offset + size

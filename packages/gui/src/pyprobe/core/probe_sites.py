@@ -74,16 +74,18 @@ class SourceIndex:
         except SyntaxError as exc:
             self.error = f"line {exc.lineno}: {exc.msg}"
             return
-        self.sites = self._sites(source, _unprobeable(tree))
+        self.sites = self._sites(source, _unprobeable(tree), _no_value_here(tree))
         self._keys = [(site.line, site.char_col) for site in self.sites]
 
-    def _sites(self, source: str, unprobeable: frozenset[str]) -> list[ProbeSite]:
+    def _sites(
+        self, source: str, unprobeable: frozenset[str], no_value: set[tuple[int, int]]
+    ) -> list[ProbeSite]:
         sites = []
         seen: dict[tuple[int, str], int] = {}
         for found in occurrences(source, str(self.path)):
             key = (found.line, found.symbol)
             seen[key] = number = seen.get(key, 0) + 1
-            if found.symbol in unprobeable:
+            if found.symbol in unprobeable or (found.line, found.col) in no_value:
                 continue
             text = self.lines[found.line - 1] if found.line <= len(self.lines) else ""
             char_col = len(text.encode("utf-8")[: found.col].decode("utf-8", "replace"))
@@ -138,6 +140,22 @@ class SourceIndex:
 
     def line_text(self, line: int) -> str:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+
+
+def _no_value_here(tree: ast.AST) -> set[tuple[int, int]]:
+    """Occurrences that hold no value to capture: ``del x`` and a bare annotation
+    ``x: int``; the tracer refuses probes on them."""
+    positions = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Del):
+            positions.add((node.lineno, node.col_offset))
+        elif (
+            isinstance(node, ast.AnnAssign)
+            and node.value is None
+            and isinstance(node.target, ast.Name)
+        ):
+            positions.add((node.target.lineno, node.target.col_offset))
+    return positions
 
 
 def _unprobeable(tree: ast.AST) -> frozenset[str]:

@@ -2,7 +2,8 @@
 
 Socket mode: listen first, then start
 ``<python> -m pyprobe_tracer --socket ADDR script args...`` with ``subprocess.Popen``
-in a process group of its own, with a fresh session token in its environment.
+in a process group of its own, with a fresh session token in a pipe it inherits
+(``--token-fd N``: read and closed by the tracer at start-up, never in its environment).
 A connector thread accepts the tracer and shakes hands; the probes asked for so
 far and CMD_START go out first thing. Legacy mode (``legacy_ipc=True``): the
 tracer's engine runs in a ``multiprocessing`` child of this interpreter, over
@@ -177,17 +178,23 @@ class ScriptRunner:
         channel = SocketIPCChannel(unix=self._unix)
         self._channel = channel
         self._queue_start_commands(channel)
-        command = [self.python, "-m", "pyprobe_tracer", "--socket", channel.address]
-        command += [str(self.script), *self.args]
+        token_fd = None
         try:
+            # The token goes through a pipe, not the environment: /proc/PID/environ would
+            # show it to the script and its children for as long as they run.
+            token_fd = _token_pipe(channel.token)
+            command = [self.python, "-m", "pyprobe_tracer", "--socket", channel.address]
+            command += ["--token-fd", str(token_fd), str(self.script), *self.args]
+            env = {k: v for k, v in self._env.items() if k != TOKEN_ENV_VAR}
             self.process = subprocess.Popen(
                 command,
-                env={**self._env, TOKEN_ENV_VAR: channel.token},
+                env=env,
                 cwd=self.cwd,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
+                pass_fds=(token_fd,),
             )
         except OSError as exc:
             channel.cleanup()
@@ -197,6 +204,9 @@ class ScriptRunner:
                 f"{self.python} could not be started",
             )
             return
+        finally:
+            if token_fd is not None:
+                os.close(token_fd)  # the child holds its own copy
         self._readers = [
             self._spawn(self._read_output, self.process.stdout, "stdout"),
             self._spawn(self._read_output, self.process.stderr, "stderr"),
@@ -414,3 +424,18 @@ class ScriptRunner:
 
 def _add_probe(anchor: ProbeAnchor, mode: str = "all") -> Message:
     return Message(MessageType.CMD_ADD_PROBE, {"anchor": anchor, "mode": mode})
+
+
+def _token_pipe(token: str) -> int:
+    """The read end of a new pipe holding ``token``, its write end already closed."""
+    read_fd, write_fd = os.pipe()
+    try:
+        data = token.encode("utf-8")
+        while data:  # a token is far smaller than a pipe's buffer: no reader needed
+            data = data[os.write(write_fd, data) :]
+    except BaseException:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)
+    return read_fd

@@ -34,7 +34,13 @@ log = logging.getLogger(__name__)
 #: Seconds the GUI waits for a new connection's HANDSHAKE.
 HANDSHAKE_TIMEOUT = 5.0
 
-#: The environment variable the GUI passes the session token in to the tracers it starts.
+HANDSHAKE_MAX_BYTES = 64 * 1024
+"""The longest first frame the GUI reads from a new connection (64 KiB): checked from
+the frame's length prefix, before any of the body is read or allocated. A real
+HANDSHAKE is a few hundred bytes; the peer is not yet known to hold the token."""
+
+#: The environment variable a tracer run by hand takes the session token from. The GUI
+#: never sets it: it hands the token to the tracers it starts through a pipe (--token-fd).
 TOKEN_ENV_VAR = "PYPROBE_SESSION_TOKEN"
 
 UPGRADE_TRACER = "pip install --upgrade pyprobe-tracer"
@@ -42,6 +48,9 @@ UPGRADE_GUI = "pip install --upgrade pyprobe-gui"
 
 _VERSION = re.compile(r"([0-9]{1,9})\.([0-9]{1,9})")
 _SHOWN_CHARS = 40
+# The most of a refusal message sent back in HANDSHAKE_ACK (and logged): what it
+# quotes of the peer's own bytes is cut short by the decoder, this bounds the rest.
+_MAX_MESSAGE_CHARS = 1000
 
 
 class HandshakeResult(enum.Enum):
@@ -150,26 +159,32 @@ def accept_handshake(
 
     The first frame must start within ``timeout`` seconds and be complete within
     twice that (a peer that stalls mid-frame is cut off and the transport closed);
-    otherwise TIMEOUT. Anything but a HANDSHAKE is INCOMPATIBLE. The token is
+    otherwise TIMEOUT. A first frame longer than ``HANDSHAKE_MAX_BYTES`` is refused
+    from its length prefix, unread. Anything but a HANDSHAKE is INCOMPATIBLE. The token is
     checked first, in constant time: missing or wrong is UNAUTHORIZED. Then the
     protocol versions (``check_compatibility``).
 
     Exactly one frame is read. On any result but OK a refusing ACK carrying the
-    message is sent (best effort: the peer may be gone), and the caller must close
+    message is sent (best effort: the peer may be gone or not reading, so the send
+    gives up after ``timeout`` seconds), and the caller must close
     the transport without reading from it. Never raises for what the peer does;
     raises ValueError for an empty ``token``.
     """
     if type(token) is not str or not token:
         raise ValueError("accept_handshake needs the session token given to the tracer")
     outcome = _decide(transport, token, protocol_version, timeout)
+    if len(outcome.message) > _MAX_MESSAGE_CHARS:
+        outcome = replace(outcome, message=outcome.message[: _MAX_MESSAGE_CHARS - 3] + "...")
     if outcome.ok:
         log.info("tracer accepted: %s", dict(outcome.peer))
     else:
         log.info("tracer refused (%s): %s", outcome.result.name, outcome.message)
     ack = {"protocol_version": protocol_version, "accepted": outcome.ok, "message": outcome.message}
     try:
-        transport.send_frame(encode_message(Message(MessageType.HANDSHAKE_ACK, ack)))
-    except ConnectionClosed as exc:
+        transport.send_frame(
+            encode_message(Message(MessageType.HANDSHAKE_ACK, ack)), timeout=timeout
+        )
+    except (ConnectionClosed, TransportTimeout) as exc:
         log.info("could not send HANDSHAKE_ACK: %s", exc)
     return outcome
 
@@ -187,7 +202,10 @@ def _decide(transport, token: str, protocol_version: str, timeout: float) -> Han
             f"than the handshake sends none: {UPGRADE_TRACER}"
         )
     except FrameTooLarge as exc:
-        return _incompatible(f"The tracer's first frame is not a PyProbe message: {exc}")
+        return _incompatible(
+            f"The tracer's first frame is not a PyProbe HANDSHAKE ({exc}; a handshake is at "
+            f"most HANDSHAKE_MAX_BYTES, {HANDSHAKE_MAX_BYTES} bytes): {UPGRADE_TRACER}"
+        )
     try:
         hello = decode_message(frame)
     except ProtocolError as exc:
@@ -221,13 +239,17 @@ def _check_token(presented: Any, expected: str) -> HandshakeOutcome | None:
         return HandshakeOutcome(
             HandshakeResult.UNAUTHORIZED,
             "The tracer presented no session token. Only tracers started by this GUI "
-            f"may connect; it passes them the token in {TOKEN_ENV_VAR}.",
+            "may connect (it hands them the token through --token-fd; run by hand, set "
+            f"{TOKEN_ENV_VAR}).",
         )
-    if not hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8")):
+    # surrogatepass: a str from JSON may hold lone surrogates, which strict UTF-8 refuses.
+    presented_bytes = presented.encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(presented_bytes, expected.encode("utf-8", "surrogatepass")):
         return HandshakeOutcome(
             HandshakeResult.UNAUTHORIZED,
             "The tracer presented the wrong session token: only tracers started by this "
-            f"GUI may connect (it passes them the token in {TOKEN_ENV_VAR}).",
+            "GUI may connect (it hands them the token through --token-fd; run by hand, set "
+            f"{TOKEN_ENV_VAR}).",
         )
     return None
 
@@ -243,7 +265,7 @@ def _first_frame(transport: SocketTransport, timeout: float | None) -> bytearray
     transport if the rest does not follow, which wakes the blocked read.
     """
     if timeout is None:
-        return transport.recv_frame(None)
+        return transport.recv_frame(None, max_bytes=HANDSHAKE_MAX_BYTES)
     lock = threading.Lock()
     state = {"done": False, "fired": False}
 
@@ -259,7 +281,7 @@ def _first_frame(transport: SocketTransport, timeout: float | None) -> bytearray
     watchdog.start()
     try:
         try:
-            frame = transport.recv_frame(timeout)
+            frame = transport.recv_frame(timeout, max_bytes=HANDSHAKE_MAX_BYTES)
         finally:
             watchdog.cancel()
             with lock:

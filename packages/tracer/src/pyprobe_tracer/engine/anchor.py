@@ -8,6 +8,7 @@ positions exactly.
 from __future__ import annotations
 
 import os
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,17 +16,33 @@ from pathlib import Path
 from pyprobe_wire import ProbeAnchor
 from pyprobe_wire.source import SymbolOccurrence, occurrences
 
-from .errors import ProbeSpecError
+from .errors import EngineError, ProbeSpecError
 
 __all__ = [
     "ProbeAnchor",
     "ProbeSpec",
+    "ScriptSyntaxError",
     "SymbolOccurrence",
     "anchor_for",
+    "check_capturable",
     "occurrences",
     "parse_probe_spec",
     "resolve_probes",
 ]
+
+
+class ScriptSyntaxError(EngineError):
+    """The script itself cannot be parsed: not a problem of the probe.
+
+    ``str()`` is the report Python gives for ``python script.py`` (file, line, the
+    source line with a caret, ``SyntaxError: ...``), without a traceback.
+    """
+
+    def __init__(self, error: SyntaxError):
+        if error.filename and not error.filename.startswith("<"):
+            error.filename = os.path.abspath(error.filename)  # as ``python script.py`` names it
+        self.error = error
+        super().__init__("".join(traceback.format_exception_only(type(error), error)).rstrip())
 
 
 @dataclass(frozen=True)
@@ -74,24 +91,32 @@ def anchor_for(
     path = Path(path)
     if source is None:
         source = path.read_text(encoding="utf-8")
-    return _pick(path, _parse(path, source), spec)
+    return _pick(path, _parse(path, source), spec, _line_count(source))
+
+
+def _line_count(source: str) -> int:
+    return len(source.splitlines())
 
 
 def _parse(path: Path, source: str) -> list[SymbolOccurrence]:
+    """The symbols of ``source``; ScriptSyntaxError (Python's own report) if it does not parse."""
     try:
         return occurrences(source, str(path))
     except SyntaxError as exc:
-        raise ProbeSpecError(f"{path}: cannot parse: {exc.msg} (line {exc.lineno})") from exc
+        raise ScriptSyntaxError(exc) from None
 
 
-def _pick(path: Path, found: list[SymbolOccurrence], spec: ProbeSpec) -> ProbeAnchor:
+def _pick(
+    path: Path, found: list[SymbolOccurrence], spec: ProbeSpec, lines: int | None = None
+) -> ProbeAnchor:
     on_line = [o for o in found if o.line == spec.line]
     matches = [o for o in on_line if o.symbol == spec.symbol]
     if not matches:
         names = ", ".join(dict.fromkeys(o.symbol for o in on_line)) or "no names"
-        raise ProbeSpecError(
-            f"{path}:{spec.line}: no {spec.symbol!r} on this line (it has: {names})"
-        )
+        problem = f"{path}:{spec.line}: no {spec.symbol!r} on this line (it has: {names})"
+        if lines is not None and spec.line > lines:
+            problem += f"; {path} has only {lines} line{'' if lines == 1 else 's'}"
+        raise ProbeSpecError(problem)
     if spec.occurrence > len(matches):
         raise ProbeSpecError(
             f"{path}:{spec.line}: {spec.symbol!r} appears {len(matches)} time(s), "
@@ -108,13 +133,34 @@ def _pick(path: Path, found: list[SymbolOccurrence], spec: ProbeSpec) -> ProbeAn
     )
 
 
+def check_capturable(anchor: ProbeAnchor, source: str, spec: ProbeSpec | None = None) -> None:
+    """Raise ProbeSpecError when ``anchor`` resolves to no capture site in ``source``
+    (no instruction of the compiled script reads or writes that occurrence), so that a
+    probe is never a silent no-op."""
+    from .anchor_matcher import find_sites, nested_code_objects
+
+    try:
+        code = compile(source, anchor.file, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return  # _parse reported what it could; the interpreter will say the rest
+    if find_sites(nested_code_objects(code), anchor):
+        return
+    role = "assignment to" if anchor.is_assignment else "use of"
+    name = f"probe {spec}" if spec is not None else "probe"
+    raise ProbeSpecError(
+        f"{anchor.file}:{anchor.line}: {name} names the {role} {anchor.symbol!r} at column "
+        f"{anchor.col}, but it resolves to no capture site (no instruction reads or writes "
+        "it there), so it would capture nothing; probe another occurrence on that line"
+    )
+
+
 def resolve_probes(
     script: str | os.PathLike[str], probes: Iterable[str | ProbeSpec | ProbeAnchor]
 ) -> list[ProbeAnchor]:
     """Anchors for ``LINE:SYMBOL[:N]`` strings, ProbeSpecs or ready anchors (the script
     is read and parsed once, and only when a probe needs it)."""
     path = Path(script)
-    found = None
+    found, source = None, ""
     anchors = []
     for probe in probes:
         if isinstance(probe, ProbeAnchor):
@@ -122,6 +168,9 @@ def resolve_probes(
             continue
         spec = parse_probe_spec(probe) if isinstance(probe, str) else probe
         if found is None:
-            found = _parse(path, path.read_text(encoding="utf-8"))
-        anchors.append(_pick(path, found, spec))
+            source = path.read_text(encoding="utf-8")
+            found = _parse(path, source)
+        anchor = _pick(path, found, spec, _line_count(source))
+        check_capturable(anchor, source, spec)
+        anchors.append(anchor)
     return anchors

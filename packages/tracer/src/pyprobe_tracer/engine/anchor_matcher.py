@@ -193,13 +193,35 @@ def _candidates(
     return out
 
 
+# Augmented item/attribute assignment (``x[i] -= v``) duplicates the target's base
+# (and subscript) right after loading it, to read the old item before storing.
+_DUPLICATES = {"COPY", "DUP_TOP", "DUP_TOP_TWO"}
+
+
 def _mutates_next(instructions, index: int, symbol: str) -> bool:
-    """Whether the load at ``index`` is the base of the next item/attribute store: no
-    other load of ``symbol`` comes between (``a[k] = a[k - 1]`` loads ``a`` twice)."""
+    """Whether the load at ``index`` is the base of the next item/attribute store.
+
+    With instruction positions: the store's target expression starts where this load
+    is (``x[0] -= x[1]``: the store spans ``x[0]``; the ``x`` of ``x[1]`` starts
+    elsewhere). Without them (3.10): no other load of ``symbol`` comes between
+    (``a[k] = a[k - 1]`` loads ``a`` twice), unless the target was duplicated first,
+    as augmented assignment does (``x[0] -= x[1]``)."""
+    load = instructions[index]
+    positions = load.positions if HAS_POSITIONS else None
+    duplicated = False
     for ins in instructions[index + 1 :]:
         if ins.opname in _MUTATIONS:
-            return True
-        if symbol in _names(ins):
+            if positions is None or positions.col_offset is None:
+                return True
+            target = ins.positions
+            return (
+                target is not None
+                and target.lineno == positions.lineno
+                and target.col_offset == positions.col_offset
+            )
+        if ins.opname in _DUPLICATES:
+            duplicated = True
+        elif symbol in _names(ins) and not duplicated and positions is None:
             return False
     return False
 

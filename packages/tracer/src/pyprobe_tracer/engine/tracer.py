@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from types import CodeType
@@ -153,6 +154,14 @@ class VariableTracer:
         self.resume()
         self._backend.stop()
         self._running = False
+
+    def silence_after_fork(self) -> None:
+        """Stop tracing in a forked child. Takes no lock: one another thread held at
+        the fork is never released in the child."""
+        self._running = False
+        self._resumed.set()
+        with contextlib.suppress(Exception):  # a child must run on, traced or not
+            self._backend.stop()
 
     def exempt_current_thread(self) -> None:
         """Never pause the calling thread (the tracer's own sender and command threads)."""

@@ -12,6 +12,7 @@ whole). Only one thread reads: either callers of ``recv_command()`` or, once
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -67,6 +68,7 @@ class TracerIPCClient:
         self._lock = threading.Lock()
         self._reader: threading.Thread | None = None
         self._closing = False
+        self._pid = os.getpid()  # a forked child must leave the parent's connection alone
         #: The GUI's HANDSHAKE_ACK payload once ``open()`` performed the handshake.
         self.handshake_ack: dict[str, Any] | None = None
 
@@ -206,6 +208,8 @@ class TracerIPCClient:
         ProtocolError) for a payload the wire cannot carry, and ConnectionClosed
         when the connection is gone.
         """
+        if os.getpid() != self._pid:
+            raise ConnectionClosed("a forked child cannot send on its parent's connection")
         if msg_type not in TRACER_TYPES:
             name = msg_type.name if isinstance(msg_type, MessageType) else repr(msg_type)
             raise ValueError(f"the tracer does not send {name}: only DATA_* and HANDSHAKE")
@@ -269,6 +273,11 @@ class TracerIPCClient:
         """Close the connection and join the command thread (waiting at most
         ``timeout`` seconds for its callbacks to return). Idempotent; callable from
         any thread, including from the callbacks."""
+        if os.getpid() != self._pid:
+            # A forked child: shutting the socket down would end the parent's
+            # connection too. The descriptor closes with the child.
+            self._closing = True
+            return
         with self._lock:
             self._closing = True
             reader = self._reader

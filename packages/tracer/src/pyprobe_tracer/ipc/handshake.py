@@ -2,7 +2,8 @@
 
 The tracer speaks first. It sends HANDSHAKE with its protocol version, its own
 version, Python's, the platform, its pid, what it can do, and the session token
-the GUI gave it (environment variable ``PYPROBE_SESSION_TOKEN``). The GUI answers
+the GUI gave it (through an inherited pipe, ``--token-fd N``; a tracer run by hand
+may take it from the environment variable ``PYPROBE_SESSION_TOKEN``). The GUI answers
 HANDSHAKE_ACK: accepted, or refused with a message saying what to do about it.
 """
 
@@ -27,16 +28,49 @@ from pyprobe_wire import (
 
 from .exceptions import HandshakeError, HandshakeRejected
 
-#: The environment variable the GUI puts the session token in when it starts a tracer.
+#: The environment variable a tracer run by hand may take the session token from (the
+#: GUI passes it through a pipe instead: ``--token-fd``, ``token_from_fd``).
 TOKEN_ENV_VAR = "PYPROBE_SESSION_TOKEN"
 
+MAX_TOKEN_BYTES = 4096
+"""The longest session token read from ``--token-fd`` (the GUI's are 43 characters)."""
+
 DEFAULT_TIMEOUT = 5.0
+
+ACK_MAX_BYTES = 64 * 1024
+"""The longest HANDSHAKE_ACK this tracer reads (64 KiB), checked before reading it."""
 
 
 def token_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
     """The session token from ``environ`` (default ``os.environ``); None if unset or empty."""
     value = (os.environ if environ is None else environ).get(TOKEN_ENV_VAR)
     return value or None
+
+
+def token_from_fd(fd: int) -> str | None:
+    """The session token written to the pipe ``fd`` (read to its end, then closed, even
+    on failure); None if it holds nothing. Raises OSError if ``fd`` cannot be read and
+    ValueError if what it holds is not a token of at most MAX_TOKEN_BYTES UTF-8 bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while size <= MAX_TOKEN_BYTES:
+            chunk = os.read(fd, MAX_TOKEN_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > MAX_TOKEN_BYTES:
+        raise ValueError(
+            f"the session token in file descriptor {fd} is longer than {MAX_TOKEN_BYTES} bytes"
+        )
+    try:
+        token = b"".join(chunks).decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ValueError(f"the session token in file descriptor {fd} is not UTF-8 text") from None
+    return token or None
 
 
 def capabilities() -> list[str]:
@@ -80,9 +114,11 @@ def perform_handshake(
         MessageType.HANDSHAKE, handshake_payload(token=token, protocol_version=protocol_version)
     )
     try:
-        transport.send_frame(encode_message_parts(hello))
-        frame = transport.recv_frame(timeout)
-    except TransportTimeout:
+        transport.send_frame(encode_message_parts(hello), timeout=timeout)
+        frame = transport.recv_frame(timeout, max_bytes=ACK_MAX_BYTES)
+    except TransportTimeout as exc:
+        if transport.closed:  # the send timed out: the GUI is not reading
+            raise HandshakeError(f"the GUI did not take this tracer's HANDSHAKE: {exc}") from None
         raise HandshakeError(
             f"the GUI sent no HANDSHAKE_ACK within {timeout:g} s of this tracer's HANDSHAKE"
         ) from None

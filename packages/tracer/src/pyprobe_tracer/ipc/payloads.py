@@ -93,8 +93,14 @@ def text(text: str) -> dict[str, Any]:
     return {"text": text}
 
 
-def dropped(count: int, anchor: ProbeAnchor | None = None) -> dict[str, Any]:
-    """DATA_DROPPED: ``count`` captures were dropped, of ``anchor`` or (None) overall."""
+def dropped(
+    count: int, anchor: ProbeAnchor | None = None, nbytes: int | None = None
+) -> dict[str, Any]:
+    """DATA_DROPPED: ``count`` captures were dropped, of ``anchor`` or (None) overall;
+    ``nbytes`` (sent as "bytes" when given) is how many bytes of values that was."""
     if anchor is not None:
         check_anchor(anchor, "anchor")
-    return {"count": count, "anchor": anchor}
+    payload: dict[str, Any] = {"count": count, "anchor": anchor}
+    if nbytes is not None:
+        payload["bytes"] = nbytes
+    return payload
