@@ -211,8 +211,12 @@ def test_constellation_lens_draws_points_then_a_density_image(panel_for):
     dense = panel_for("constellation", cloud, dtype="array_complex", symbol="rx16")
     assert dense.lens.image.isVisible()
     assert len(dense.lens.scatter.getData()[0]) == 0
-    counts, _ = density_image(cloud)
+    counts, (x0, y0, span, _) = density_image(cloud)
     assert counts.sum() == 100_000
+    reference, _, _ = np.histogram2d(
+        cloud.real, cloud.imag, bins=counts.shape[0], range=[[x0, x0 + span], [y0, y0 + span]]
+    )
+    np.testing.assert_array_equal(counts, reference)
     np.testing.assert_allclose(dense.lens.image.image, np.log1p(counts))
 
 

@@ -12,6 +12,9 @@ from typing import Any
 
 import numpy as np
 
+#: Most traces a 2-D array or a collection is drawn as.
+MAX_TRACES = 16
+
 
 def waveform_parts(value: Any) -> tuple[np.ndarray, np.ndarray | None]:
     """``(samples, x)`` of an array or a tracer waveform dict ``{"samples", "t0", "dt"}``;
@@ -23,7 +26,7 @@ def waveform_parts(value: Any) -> tuple[np.ndarray, np.ndarray | None]:
     return np.asarray(value), None
 
 
-def traces(value: Any, limit: int = 8) -> list[tuple[np.ndarray, np.ndarray | None]]:
+def traces(value: Any, limit: int = MAX_TRACES) -> list[tuple[np.ndarray, np.ndarray | None]]:
     """The traces of a value: one for a 1-D array or waveform, one per row of a 2-D
     array, one per item of a collection; at most ``limit``."""
     if isinstance(value, (list, tuple)):

@@ -59,16 +59,27 @@ def density_image(points: np.ndarray, bins: int = DENSITY_BINS, extent=None):
     """``(counts, (x0, y0, width, height))``: a ``bins`` x ``bins`` histogram of the
     finite complex ``points`` (axis 0 is the real part, as pyqtgraph's ImageItem
     expects) and the square it covers (``extent``, or one fitted to the points);
-    ``counts.sum()`` is the number of points inside it."""
+    ``counts.sum()`` is the number of points inside it.
+
+    Bins are computed arithmetically and counted with ``np.bincount``: numpy's
+    ``histogram2d`` searches the edges for every point, 15x slower at 1M points.
+    """
     points = np.asarray(points).ravel()
-    finite = points[np.isfinite(points)]
-    if len(finite) == 0:
-        return np.zeros((bins, bins)), extent or (-1.0, -1.0, 2.0, 2.0)
-    re, im = finite.real, finite.imag
-    if extent is not None:
-        x0, y0, span, _ = extent
-    else:
+    re, im = points.real, points.imag
+    if extent is None:
+        finite = np.isfinite(points)
+        if not finite.all():
+            re, im = re[finite], im[finite]
+        if len(re) == 0:
+            return np.zeros((bins, bins)), (-1.0, -1.0, 2.0, 2.0)
         span = max(float(np.ptp(re)), float(np.ptp(im)), 1e-12) * 1.1
         x0, y0 = float(re.mean()) - span / 2, float(im.mean()) - span / 2
-    counts, _, _ = np.histogram2d(re, im, bins=bins, range=[[x0, x0 + span], [y0, y0 + span]])
-    return counts, (x0, y0, span, span)
+    else:
+        x0, y0, span, _ = extent
+    with np.errstate(invalid="ignore"):  # NaN compares False: outside
+        inside = (re >= x0) & (re <= x0 + span) & (im >= y0) & (im <= y0 + span)
+    scale = bins / span
+    column = np.minimum(((re[inside] - x0) * scale).astype(np.int64), bins - 1)
+    row = np.minimum(((im[inside] - y0) * scale).astype(np.int64), bins - 1)
+    counts = np.bincount(column * bins + row, minlength=bins * bins)
+    return counts.reshape(bins, bins).astype(np.float64), (x0, y0, span, span)

@@ -55,6 +55,8 @@ class SpectrumLens(Lens):
                 log.info("no spectrum for %s: %s", probe.name, exc)
             else:
                 self.show(self.spectrum)
+                for plot in self.plots:
+                    plot.getViewBox().prepareForPaint()  # one paint, not two
                 drew = True
         fresh = probe.version != self._drawn_version and probe.latest is not None
         if fresh and on_screen and self._pending is None:
