@@ -73,6 +73,7 @@ class GateRun:
     started: str = field(default_factory=now_iso)
 
     def pytest(self, targets: Sequence[str], **kwargs) -> PytestRun:
+        kwargs.setdefault("progress", lambda text: self.progress(f"      ... {text}"))
         run = run_pytest(targets, root=self.root, **kwargs)
         self.pytest_runs.append(run)
         return run

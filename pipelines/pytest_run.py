@@ -12,12 +12,14 @@ import contextlib
 import functools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,8 @@ from pipelines.mask import LABEL_ENV, MASK_ENV
 REPORT_ENV = "PIPELINES_PYTEST_REPORT"  # read by _hooks/report/pipelines_report.py
 FAILFAST_MODES = ("off", "soft", "hard")
 TAIL_LINES = 50
+PROGRESS_EVERY = 15.0  # seconds between progress lines of a long pytest run
+_DRAIN_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,14 @@ def _kill(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def _run(args: Sequence[str], *, cwd: Path, env: dict[str, str], timeout: float | None):
+def _run(
+    args: Sequence[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    timeout: float | None,
+    on_line: Callable[[str], None] | None = None,
+):
     # A session of its own, so that a timeout (or Ctrl-C) kills the processes tests started
     # too: they would keep the output pipe open and hang the read.
     with subprocess.Popen(
@@ -143,19 +154,56 @@ def _run(args: Sequence[str], *, cwd: Path, env: dict[str, str], timeout: float 
         errors="replace",
         start_new_session=True,
     ) as proc:
+        lines: list[str] = []
+
+        def pump() -> None:
+            for line in proc.stdout:
+                lines.append(line)
+                if on_line is not None:
+                    on_line(line)
+
+        reader = threading.Thread(target=pump, name="pytest-output", daemon=True)
+        reader.start()
         try:
-            output, _ = proc.communicate(timeout=timeout)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill(proc)
-            output, _ = proc.communicate()
+            reader.join(_DRAIN_SECONDS)
             raise PytestTimeout(
                 f"pytest did not finish within {timeout} s: {' '.join(args)}\n"
-                f"--- last lines of its output ---\n{_tail(output)}"
+                f"--- last lines of its output ---\n{_tail(''.join(lines))}"
             ) from None
         except BaseException:
             _kill(proc)
             raise
-    return proc.returncode, output
+        reader.join(_DRAIN_SECONDS)  # a process a test left behind may hold the pipe
+    return proc.returncode, "".join(lines)
+
+
+class _Progress:
+    """Reads pytest's -q progress lines (``..F.s [ 45%]``) and reports, every
+    PROGRESS_EVERY seconds, how many tests ran, how many failed so far, and the time."""
+
+    _LINE = re.compile(r"^([.FEsxX]+)\s*\[\s*(\d+)%\]\s*$")
+
+    def __init__(self, report: Callable[[str], None]) -> None:
+        self.report = report
+        self.began = self.last = time.monotonic()
+        self.done = self.failed = 0
+
+    def __call__(self, line: str) -> None:
+        match = self._LINE.match(line)
+        if match is None:
+            return
+        self.done += len(match[1])
+        self.failed += match[1].count("F") + match[1].count("E")
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_EVERY:
+            self.last = now
+            self.report(
+                f"{self.done} tests run ({match[2]}%), {self.failed} failed so far, "
+                f"{now - self.began:.0f} s"
+            )
 
 
 def _tail(output: str) -> str:
@@ -206,6 +254,7 @@ def run_pytest(
     extra_args: Sequence[str] = (),
     python: str | None = None,
     timeout: float | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> PytestRun:
     """Run ``python -m pytest <targets>`` in ``root`` and read every test's outcome.
 
@@ -213,6 +262,7 @@ def run_pytest(
     or mean what tpr says they mean when tpr is available (see tpr_available). Raises
     RuntimeError if pytest ends without writing its report (it crashed before the end of the
     session, e.g. on a bad option or a broken conftest), PytestTimeout after ``timeout`` s.
+    ``progress(text)`` hears how far a long run is, every PROGRESS_EVERY seconds.
     """
     python = python or sys.executable
     child_env = dict(os.environ if env is None else env)
@@ -240,7 +290,8 @@ def run_pytest(
             *targets,
         )
         began = time.perf_counter()
-        exit_code, output = _run(args, cwd=root, env=child_env, timeout=timeout)
+        on_line = _Progress(progress) if progress is not None else None
+        exit_code, output = _run(args, cwd=root, env=child_env, timeout=timeout, on_line=on_line)
         wall_time = time.perf_counter() - began
         if not report_path.is_file():
             raise RuntimeError(

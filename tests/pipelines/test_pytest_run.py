@@ -353,3 +353,19 @@ def test_timeout_kills_pytest_and_what_it_started(tmp_path):
     with pytest.raises(PytestTimeout, match="did not finish within 2 s"):
         run_pytest(["tests/test_slow.py"], root=tmp_path, timeout=2)
     assert time.monotonic() - began < 20
+
+
+def test_a_long_run_reports_its_progress_while_it_runs(tmp_path, monkeypatch):
+    tests = "\n".join(
+        f"def test_{n}():\n    assert {n} % 7 != 3\n" for n in range(150)
+    )  # 150 tests, 21 of them failing
+    root = write(tmp_path / "progress", {"test_many.py": tests})
+    monkeypatch.setattr(pytest_run, "PROGRESS_EVERY", 0.0)
+    heard: list[str] = []
+    run = run_pytest(["test_many.py"], root=root, progress=heard.append)
+    assert len(run.outcomes) == 150
+    assert heard, "no progress was reported"
+    last = heard[-1]
+    assert last.startswith("150 tests run (100%), 21 failed so far, ")
+    counts = [int(text.split()[0]) for text in heard]
+    assert counts == sorted(counts) and counts[0] < 150
