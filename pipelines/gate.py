@@ -27,6 +27,7 @@ from pipelines.pytest_run import PytestRun, run_pytest, split_node_id
 from pipelines.records import (
     events_path,
     gate_events,
+    previous_completed,
     previous_started,
     render_results_doc,
     render_sidecar,
@@ -352,7 +353,9 @@ def record(run: GateRun, report: GateReport) -> None:
         old_events += "\n"
     new_events = "".join(line + "\n" for line in gate_events(report, uuid.uuid4().hex))
     started = previous_started(old_sidecar) or report.started
-    completed = report.finished if status.state == "done" else None
+    # a re-proof keeps the first proof's Completed time and adds "Last verified"
+    first_done = previous_completed(old_sidecar)
+    completed = (first_done or report.finished) if status.state == "done" else None
     write_files_atomically(
         {
             doc: render_results_doc(

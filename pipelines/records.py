@@ -45,12 +45,22 @@ def lessons_section(previous_doc: str | None) -> str:
 
 
 def previous_started(sidecar_text: str | None) -> str | None:
+    return _previous(sidecar_text, "started")
+
+
+def previous_completed(sidecar_text: str | None) -> str | None:
+    """When the milestone was first proven DONE, per the previous sidecar."""
+    return _previous(sidecar_text, "completed")
+
+
+def _previous(sidecar_text: str | None, key: str) -> str | None:
     if not sidecar_text:
         return None
     try:
-        return json.loads(sidecar_text).get("started")
-    except ValueError:
+        value = json.loads(sidecar_text).get(key)
+    except (ValueError, AttributeError):
         return None
+    return value if isinstance(value, str) else None
 
 
 def _cell(text: str) -> str:
@@ -73,6 +83,11 @@ def render_results_doc(
         f"**Completed**: {completed or '—'}",
         f"**Last gate run**: {report.started} → {report.finished}"
         f" ({'passed' if report.passed else 'failed'})",
+        *(
+            [f"**Last verified**: {report.finished} (a re-proof of the DONE milestone)"]
+            if completed is not None and completed != report.finished and report.passed
+            else []
+        ),
         f"**RED mode**: {plan.red.describe()}",
         f"**Plan**: `{plan.source}`",
         "",

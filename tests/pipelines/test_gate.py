@@ -272,6 +272,19 @@ def test_a_rerun_keeps_lessons_learned_and_started(project):
     assert started in second
 
 
+def test_a_reproof_keeps_the_first_completed_time_and_adds_last_verified(project):
+    gate(project)
+    doc = project / DOC
+    first = doc.read_text()
+    completed = next(line for line in first.splitlines() if line.startswith("**Completed**"))
+    assert "**Last verified**" not in first
+    gate(project)
+    second = doc.read_text()
+    assert completed in second
+    verified = [line for line in second.splitlines() if line.startswith("**Last verified**")]
+    assert len(verified) == 1 and completed.split(": ", 1)[1] not in verified[0]
+
+
 def test_git_mode_runs_the_tests_against_old_code(project):
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
     calc = project / "packages" / "calc" / "src" / "calc" / "__init__.py"
