@@ -147,7 +147,7 @@ def test_hand_built_frames_are_valid_when_not_broken():
 
 def test_public_constants():
     assert MAGIC == b"PPR*" == bytes([0x50, 0x50, 0x52, 0x2A])
-    assert DEFAULT_MAX_FRAME_BYTES == 1073741824
+    assert DEFAULT_MAX_FRAME_BYTES == 268435456
     assert PROTOCOL_VERSION == "1.0"
     assert pyprobe_wire.__version__ == "0.1.0"
     assert issubclass(ProtocolError, ValueError)
@@ -699,7 +699,7 @@ def test_too_short_for_a_prefix():
 
 def test_declared_length_over_the_limit_is_refused_from_the_prefix():
     prefix = MAGIC + (2**32 - 1).to_bytes(4, "big")
-    assert decode_error(prefix) == "frame length 4294967295 exceeds max_frame_bytes 1073741824"
+    assert decode_error(prefix) == "frame length 4294967295 exceeds max_frame_bytes 268435456"
     good = bytes(encode_message(Message(MessageType.CMD_START, np.arange(100))))
     assert decode_error(good, max_frame_bytes=100) == (
         f"frame length {len(good) - 8} exceeds max_frame_bytes 100"
@@ -1104,7 +1104,7 @@ def test_reader_refuses_an_oversized_frame_from_its_prefix_alone():
 def test_reader_default_limit_is_one_gib():
     reader = FrameReader()
     with pytest.raises(
-        DecodeError, match="frame length 4294967295 exceeds max_frame_bytes 1073741824"
+        DecodeError, match="frame length 4294967295 exceeds max_frame_bytes 268435456"
     ):
         reader.feed(MAGIC + b"\xff\xff\xff\xff")
 

@@ -83,7 +83,7 @@ def _encode(value: Any, arrays: list[np.ndarray], depth: int) -> Any:
     # numpy is imported only when needed: if nobody imported it, no value is numpy's.
     np = sys.modules.get("numpy")
     if np is not None and kind is np.ndarray:
-        from ._dtypes import wire_dtype
+        from .dtypes import wire_dtype
 
         if wire_dtype(value.dtype) is None:
             raise _PathError(
@@ -104,7 +104,7 @@ def _encode(value: Any, arrays: list[np.ndarray], depth: int) -> Any:
     if kind is ProbeAnchor:
         return {ANCHOR: value.to_dict()}
     if np is not None and isinstance(value, np.generic):
-        from ._dtypes import wire_dtype
+        from .dtypes import wire_dtype
 
         dtype = wire_dtype(value.dtype)
         if dtype is not None:
@@ -262,7 +262,7 @@ def _scalar_from_json(value: Any) -> np.generic:
     if type(value) is not list or len(value) != 2 or type(value[0]) is not str:
         raise _PathError(f"bad {NUMPY} tag: expected [dtype, value]")
     code, item = value
-    from ._dtypes import WIRE_DTYPES
+    from .dtypes import WIRE_DTYPES
 
     dtype = WIRE_DTYPES.get(code)
     if dtype is None:

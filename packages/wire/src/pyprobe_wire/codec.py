@@ -108,7 +108,7 @@ def _plan(msg: Message, max_frame_bytes: int) -> _Layout:
     )
     dtypes = []
     if arrays:  # numpy is loaded: the payload holds its arrays
-        from ._dtypes import wire_dtype
+        from .dtypes import wire_dtype
 
         dtypes = [wire_dtype(arr.dtype) for arr in arrays]
     sizes = [arr.size * dtype.itemsize for arr, dtype in zip(arrays, dtypes, strict=True)]
@@ -334,7 +334,7 @@ def _view_arrays(view: memoryview, table: list, position: int) -> list[np.ndarra
 def _view_array(view: memoryview, entry: Any, position: int) -> tuple[np.ndarray, int]:
     import numpy as np
 
-    from ._dtypes import WIRE_DTYPES
+    from .dtypes import WIRE_DTYPES
 
     if type(entry) is not dict:
         raise DecodeError(f"entry must be an object, got {type(entry).__name__}")

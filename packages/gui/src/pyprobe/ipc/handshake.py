@@ -21,7 +21,10 @@ from typing import Any
 
 from pyprobe_transport import ConnectionClosed, FrameTooLarge, SocketTransport, TransportTimeout
 from pyprobe_wire import (
+    HANDSHAKE_MAX_BYTES,
+    HANDSHAKE_TIMEOUT,
     PROTOCOL_VERSION,
+    TOKEN_ENV_VAR,
     Message,
     MessageType,
     ProtocolError,
@@ -31,17 +34,11 @@ from pyprobe_wire import (
 
 log = logging.getLogger(__name__)
 
-#: Seconds the GUI waits for a new connection's HANDSHAKE.
-HANDSHAKE_TIMEOUT = 5.0
-
-HANDSHAKE_MAX_BYTES = 64 * 1024
-"""The longest first frame the GUI reads from a new connection (64 KiB): checked from
-the frame's length prefix, before any of the body is read or allocated. A real
-HANDSHAKE is a few hundred bytes; the peer is not yet known to hold the token."""
-
-#: The environment variable a tracer run by hand takes the session token from. The GUI
-#: never sets it: it hands the token to the tracers it starts through a pipe (--token-fd).
-TOKEN_ENV_VAR = "PYPROBE_SESSION_TOKEN"
+# HANDSHAKE_TIMEOUT (seconds the GUI waits for a new connection's HANDSHAKE),
+# HANDSHAKE_MAX_BYTES (the longest first frame it reads, checked from the length prefix
+# before the body: the peer is not yet known to hold the token) and TOKEN_ENV_VAR (where
+# a tracer run by hand takes its token; the GUI hands it through --token-fd) are shared
+# protocol facts, defined once in pyprobe_wire.constants.
 
 UPGRADE_TRACER = "pip install --upgrade pyprobe-tracer"
 UPGRADE_GUI = "pip install --upgrade pyprobe-gui"

@@ -86,6 +86,9 @@ from typing import Any
 
 import numpy as np
 
+from pyprobe_wire import MAX_NDIM
+from pyprobe_wire.dtypes import WIRE_DTYPES
+
 __all__ = [
     "DTYPES",
     "MAX_CACHED_TYPES",
@@ -125,7 +128,7 @@ _NEVER_WAVEFORMS = (str, bytes, bytearray, dict, set, frozenset, type, types.Mod
 
 SCALAR = ("scalar", None)
 UNKNOWN = ("unknown", None)
-MAX_WIRE_NDIM = 32  # pyprobe_wire.constants.MAX_NDIM: the decoder refuses more
+MAX_WIRE_NDIM = MAX_NDIM  # the wire's limit: the decoder refuses more
 _MAX_INT_BITS = 10_000  # ~3000 digits, under Python's default int-to-str limit (4300)
 _REPR_ITEMS = 50  # items shown per container
 _REPR_DEPTH = 4  # containers shown nested
@@ -149,15 +152,11 @@ _ALL = slice(None)
 _NUMERIC_KINDS = "biufc"
 _REAL_KINDS = "biuf"
 # (kind, itemsize) -> the little-endian dtype the wire carries; long double -> double
-_WIRE_TARGETS: dict[tuple[str, int], np.dtype] = {}
-for _kind, _sizes in (("b", (1,)), ("i", (1, 2, 4, 8)), ("u", (1, 2, 4, 8)), ("f", (2, 4, 8))):
-    for _size in _sizes:
-        _WIRE_TARGETS[_kind, _size] = np.dtype(f"<{_kind}{_size}")
-for _size in (8, 16):
-    _WIRE_TARGETS["c", _size] = np.dtype(f"<c{_size}")
+_WIRE_TARGETS: dict[tuple[str, int], np.dtype] = {
+    (dtype.kind, dtype.itemsize): dtype for dtype in WIRE_DTYPES.values()
+}
 _WIRE_TARGETS["f", np.dtype(np.longdouble).itemsize] = np.dtype("<f8")
 _WIRE_TARGETS["c", np.dtype(np.clongdouble).itemsize] = np.dtype("<c16")
-del _kind, _sizes, _size
 # By dtype.num (cheaper to read than dtype.kind), for the built-in numeric dtypes: the
 # class of a 1-D array, and the wire dtype (the same object when no conversion is needed)
 _VECTOR_CLASS: dict[int, str] = {}

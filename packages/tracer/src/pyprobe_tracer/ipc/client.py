@@ -26,6 +26,7 @@ from pyprobe_transport import (
 from pyprobe_transport import connect as transport_connect
 from pyprobe_transport.address import Address
 from pyprobe_wire import (
+    HANDSHAKE_TIMEOUT,
     Message,
     MessageType,
     ProbeAnchor,
@@ -40,7 +41,7 @@ from .handshake import perform_handshake
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 5.0
+DEFAULT_TIMEOUT = HANDSHAKE_TIMEOUT  # connecting, and the handshake
 
 #: What the GUI may send the tracer.
 COMMAND_TYPES = frozenset(

@@ -18,7 +18,10 @@ from typing import Any
 from pyprobe_tracer import __version__
 from pyprobe_transport import ConnectionClosed, SocketTransport, TransportError, TransportTimeout
 from pyprobe_wire import (
+    HANDSHAKE_MAX_BYTES,
+    HANDSHAKE_TIMEOUT,
     PROTOCOL_VERSION,
+    TOKEN_ENV_VAR,
     Message,
     MessageType,
     ProtocolError,
@@ -28,17 +31,14 @@ from pyprobe_wire import (
 
 from .exceptions import HandshakeError, HandshakeRejected
 
-#: The environment variable a tracer run by hand may take the session token from (the
-#: GUI passes it through a pipe instead: ``--token-fd``, ``token_from_fd``).
-TOKEN_ENV_VAR = "PYPROBE_SESSION_TOKEN"
+# TOKEN_ENV_VAR (where a tracer run by hand may take the session token from; the GUI
+# passes it through a pipe instead: --token-fd, token_from_fd) and the handshake's
+# timeout and size limit are shared protocol facts, defined once in pyprobe_wire.
 
 MAX_TOKEN_BYTES = 4096
 """The longest session token read from ``--token-fd`` (the GUI's are 43 characters)."""
 
-DEFAULT_TIMEOUT = 5.0
-
-ACK_MAX_BYTES = 64 * 1024
-"""The longest HANDSHAKE_ACK this tracer reads (64 KiB), checked before reading it."""
+DEFAULT_TIMEOUT = HANDSHAKE_TIMEOUT
 
 
 def token_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
@@ -115,7 +115,7 @@ def perform_handshake(
     )
     try:
         transport.send_frame(encode_message_parts(hello), timeout=timeout)
-        frame = transport.recv_frame(timeout, max_bytes=ACK_MAX_BYTES)
+        frame = transport.recv_frame(timeout, max_bytes=HANDSHAKE_MAX_BYTES)
     except TransportTimeout as exc:
         if transport.closed:  # the send timed out: the GUI is not reading
             raise HandshakeError(f"the GUI did not take this tracer's HANDSHAKE: {exc}") from None

@@ -1,4 +1,9 @@
-"""The numeric dtypes the wire carries, always as little-endian standard types."""
+"""The numeric dtypes the wire carries, always as little-endian standard types.
+
+Public so the tracer can convert arrays to exactly these before sending (its
+classifier builds its conversion table from ``WIRE_DTYPES``). Importing this
+module imports numpy; ``import pyprobe_wire`` alone does not.
+"""
 
 from __future__ import annotations
 
