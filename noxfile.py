@@ -70,6 +70,8 @@ def install_packages(session: nox.Session, *groups: str) -> None:
             session.install(*compile_flag, *requirements)
     refresh = []
     if session.venv_backend == "uv":
+        # built wheels, not the workspace's editable siblings (pyproject's uv sources)
+        refresh.append("--no-sources")
         # uv caches wheels built from local directories; never test a stale one.
         for name in DIST_NAMES:
             refresh += ["--refresh-package", name, "--reinstall-package", name]
@@ -114,8 +116,10 @@ for _version in SUPPORTED_PYTHONS:
 
 @nox.session(python=str(find_python("3.12") or "3.12"))
 def tpr(session: nox.Session) -> None:
-    """The tpr foundation cycle: baseline (suite under coverage), fail-fast scenario,
-    property pilot x30, ladder gate, checkpoint. `nox -s tpr -- gate` runs one command."""
+    """Run the tpr foundation cycle (`nox -s tpr -- gate` runs one tpr command).
+
+    The cycle: baseline (the suite under coverage), fail-fast scenario, property pilot
+    x30, ladder gate, checkpoint."""
     install_packages(session, "test")
     command = session.posargs or ["foundation"]
     env = {"QT_QPA_PLATFORM": "offscreen", **TPR_ENV, "TPR_ENV_VALIDATE": "enable"}
@@ -124,7 +128,8 @@ def tpr(session: nox.Session) -> None:
 
 @nox.session(python=str(find_python("3.12") or "3.12"))
 def ledger(session: nox.Session) -> None:
-    """tddprose check: fail when spec/ drifts from the tests (the behavior ledger).
+    """Check that the behavior ledger in spec/ matches the tests (tddprose check).
+
     `nox -s ledger -- sync --apply` regenerates it; any tddprose command works."""
     install_packages(session, "test")
     command = session.posargs or ["check"]
@@ -134,15 +139,16 @@ def ledger(session: nox.Session) -> None:
 
 @nox.session
 def milestone(session: nox.Session) -> None:
-    """Run a milestone gate: nox -s milestone -- M6 [--step next] (see invoke milestone)."""
+    """Run a milestone gate: nox -s milestone -- milestone M6 [--step next]."""
     install_packages(session, "test")
     session.run("python", "-m", "pipelines", "--root", str(ROOT), *session.posargs)
 
 
 @nox.session(python=str(find_python("3.12") or "3.12"))
 def screenshots(session: nox.Session) -> None:
-    """Screenshots of the window on every example into docs/images/ (headless mode), and
-    of every lens into docs/images/lenses/."""
+    """Screenshot the window on every example and every lens into docs/images/.
+
+    Headless; the lenses go to docs/images/lenses/."""
     install_packages(session, "test")
     out = ROOT / "docs" / "images"
     out.mkdir(parents=True, exist_ok=True)

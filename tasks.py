@@ -30,11 +30,34 @@ ROOT = Path(__file__).resolve().parent
 NOX = f"{shlex.quote(sys.executable)} -m nox"
 
 
+def nox_command(*sessions: str, posargs: str = "", options: str = "") -> str:
+    command = f"{NOX} " + (f"{options} " if options else "")
+    command += " ".join(f"-s {shlex.quote(s)}" for s in sessions)
+    return command + (" -- " + posargs if posargs else "")
+
+
 def nox(c, *sessions: str, posargs: str = "", env: dict[str, str] | None = None) -> None:
-    command = f"{NOX} " + " ".join(f"-s {shlex.quote(s)}" for s in sessions)
-    if posargs:
-        command += " -- " + posargs
-    c.run(command, pty=sys.stdout.isatty(), **({"env": env} if env else {}))
+    run_passing_code(c, nox_command(*sessions, posargs=posargs), env)
+
+
+def run_passing_code(c, command: str, env: dict[str, str] | None = None) -> None:
+    """Run ``command``; if it fails, exit with its exit code unchanged.
+
+    invoke raises ``UnexpectedExit`` (whose ``result.exited`` is the command's code);
+    raising ``Exit(code=...)`` makes ``invoke`` exit with that same code."""
+    try:
+        c.run(command, pty=sys.stdout.isatty(), **({"env": env} if env else {}))
+    except Exception as exc:  # invoke.UnexpectedExit, without importing it at module level
+        exited = getattr(getattr(exc, "result", None), "exited", None)
+        if not isinstance(exited, int) or not exited:
+            raise
+        raise Exit(code=exited) from None
+
+
+def session_python(session: str) -> Path:
+    """The interpreter of nox's virtualenv for ``session`` (nox's default envdir, .nox/)."""
+    scripts = ("Scripts", "python.exe") if sys.platform == "win32" else ("bin", "python")
+    return ROOT / ".nox" / session / scripts[0] / scripts[1]
 
 
 @task(
@@ -120,9 +143,17 @@ def milestone(c, milestone, step=None, force=False, failfast_mode="off"):
     # Take the gate lock before nox touches .nox/milestone: a second gate started
     # while one runs must not rebuild the environment under it. The gate inside
     # nox runs under this lock (gate_lock's environment tells it so).
+    #
+    # nox turns any failed session into its own exit code 1, so nox only builds the
+    # session's environment (--install-only) and the gate then runs in it directly: its
+    # exit code (0 passed, 1 a stage failed, 2 a broken plan or bad usage) passes through.
+    posargs = " ".join(shlex.quote(a) for a in args)
+    gate = [str(session_python("milestone")), "-m", "pipelines", "--root", str(ROOT), *args]
+    command = nox_command("milestone", posargs=posargs, options="--install-only")
+    command += " && " + " ".join(shlex.quote(a) for a in gate)
     try:
         with gate_lock(ROOT / LOCK_FILE) as lock_env:
-            nox(c, "milestone", posargs=" ".join(shlex.quote(a) for a in args), env=lock_env)
+            run_passing_code(c, command, env=lock_env)
     except GateBusy as exc:
         raise Exit(f"error: {exc}", code=pipelines_cli.EXIT_FAILED) from None
 

@@ -5,7 +5,10 @@
     python -m pipelines plan M6
     python -m pipelines validate
 
-Exit codes: 0 passed, 1 a gate stage failed, 2 a broken plan or bad usage.
+Exit codes (``pipelines.errors.ExitCode``): 0 passed, 1 a gate stage failed (or another
+gate holds the lock), 2 a broken plan or bad usage, 130 interrupted. Every error the engine
+reports is a ``PipelineError``; it is printed as ``error: <message>`` (the message names
+the file or ref and the fix), never as a traceback.
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipelines.errors import GateBusy, PlanError, UsageError
+from pipelines.errors import ExitCode, PipelineError, UsageError
 from pipelines.gate import FAILFAST_MODES, LEDGER_FILE, GateOptions, run_gate
 from pipelines.ledger import format_status, load_ledger
 from pipelines.plan import load_plans
 from pipelines.plan_doc import render_plan
 
-EXIT_FAILED, EXIT_USAGE = 1, 2
+EXIT_FAILED, EXIT_USAGE = ExitCode.GATE_FAILED, ExitCode.USAGE  # kept for callers
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "milestone":
             options = GateOptions(args.step, args.force, args.failfast_mode)
             code, _ = run_gate(root, args.milestone.upper(), options)
-            return code
+            return ExitCode(code)
         plans = load_plans(root)
         if args.command == "status":
             print(format_status(load_ledger(root / LEDGER_FILE), plans))
@@ -74,13 +77,10 @@ def main(argv: list[str] | None = None) -> int:
             print(render_plan(plans[milestone]), end="")
         else:
             print(f"{len(plans)} plans are valid: {', '.join(plans)}")
-        return 0
-    except (PlanError, UsageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except GateBusy as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return ExitCode.OK
+    except PipelineError as exc:
+        print(f"error: {exc}", file=sys.stderr)  # tests/pipelines/test_plan.py expects "error: "
+        return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted: nothing was recorded", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED

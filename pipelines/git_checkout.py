@@ -10,9 +10,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipelines.errors import StageError
 
-class GitRefError(ValueError):
-    """The ref does not name a commit of the repository."""
+
+class GitRefError(StageError, ValueError):
+    """The ref does not name a commit of the repository: the RED stage cannot run.
+
+    A :class:`~pipelines.errors.StageError`, so the command line reports it as a failed
+    gate (exit code 1) with the ref and the fix, not a traceback."""
 
 
 def _git(*args: str, repo: Path) -> subprocess.CompletedProcess[str]:
@@ -22,12 +27,16 @@ def _git(*args: str, repo: Path) -> subprocess.CompletedProcess[str]:
 def resolve_commit(ref: str, *, repo: Path) -> str:
     """The full hash of the commit ``ref`` names, or GitRefError."""
     if ref.startswith("-"):  # would be read as an option
-        raise GitRefError(f"git ref {ref!r} is not a ref")
+        raise GitRefError(
+            f"red stage: git ref {ref!r} is not a ref (it starts with '-'); "
+            "fix the plan's red mode to name a commit: git:<branch, tag or hash>"
+        )
     result = _git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", repo=repo)
     if result.returncode != 0:
         raise GitRefError(
-            f"git ref {ref!r} does not name a commit in {repo}; "
-            f"check it with `git rev-parse --verify '{ref}^{{commit}}'`"
+            f"red stage: git ref {ref!r} does not name a commit in {repo}; fix the plan's "
+            f"red mode (git:<ref>) or fetch the ref; check it with "
+            f"`git rev-parse --verify '{ref}^{{commit}}'`"
         )
     return result.stdout.strip()
 

@@ -112,7 +112,10 @@ def test_tracer_pulls_in_only_numpy_wire_and_transport(tmp_path):
     # pip itself, as a user would run it: `pip install packages/tracer`.
     python = fresh_venv(tmp_path / "venv")
     before = installed_distributions(python)
-    pip_install(python, str(ROOT / "packages" / "tracer"))
+    # the siblings are pinned ==version, so a checkout installs the three together
+    pip_install(
+        python, *(str(ROOT / "packages" / name) for name in ("wire", "transport", "tracer"))
+    )
     added = installed_distributions(python) - before
     assert added == {"numpy", "pyprobe-wire", "pyprobe-transport", "pyprobe-tracer"}
     version = subprocess.run(

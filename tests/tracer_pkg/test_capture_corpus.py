@@ -63,7 +63,7 @@ from pyprobe_tracer.engine import (
     parse_probe_spec,
     trace_script,
 )
-from pyprobe_tracer.runner import run_script
+from pyprobe_tracer.engine.script_main import run_script
 
 CORPUS = Path(__file__).parent / "corpus"
 CASE_PATHS = sorted(p for p in CORPUS.glob("*.py") if not p.name.startswith("_"))

@@ -10,7 +10,7 @@ import pytest
 
 from pyprobe_tracer.engine.anchor import ScriptSyntaxError, resolve_probes
 from pyprobe_tracer.engine.errors import ProbeSpecError
-from pyprobe_tracer.runner import ScriptNotRunnable, script_entry
+from pyprobe_tracer.engine.script_main import ScriptNotRunnable, script_entry
 from tests._support.fake_gui import run_tracer
 
 BROKEN = "a = 1\nb = 2\nx = (a +\n"
@@ -59,7 +59,8 @@ def test_a_directory_with_a_main_file_runs_it_as_python_dir_does(tmp_path):
         "print(__name__, sys.argv, paths[0] == os.path.abspath('app'), os.getcwd() in paths)\n"
     )
     runner = (
-        "import sys\nfrom pathlib import Path\nfrom pyprobe_tracer.runner import run_script\n"
+        "import sys\nfrom pathlib import Path\n"
+        "from pyprobe_tracer.engine.script_main import run_script\n"
         "sys.exit(run_script(Path(sys.argv[1]), sys.argv[2:]))\n"
     )
     expected = python("app", "one", cwd=tmp_path)

@@ -16,10 +16,15 @@ from pathlib import Path
 
 from tddprose import __version__
 from tddprose.config import REPORTS_DIR, SNAPSHOT_PATH, find_root, load_config, write_starter
-from tddprose.errors import RunnerError, SnapshotError, TddProseError
+from tddprose.errors import ExitCode, SnapshotError, TddProseError
 
-EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED, EXIT_RUNNER = 0, 1, 2, 3, 4
-RunnerError.exit_code = EXIT_RUNNER
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED, EXIT_RUNNER = (
+    ExitCode.OK,
+    ExitCode.FAILED,
+    ExitCode.BAD_INPUT,
+    ExitCode.LOCKED,
+    ExitCode.RUNNER_FAILED,
+)
 
 EPILOG = """\
 exit codes: 0 ok, 1 check failed, 2 bad input, 3 lock busy, 4 runner collection failed
@@ -335,7 +340,7 @@ def _main(argv: list[str] | None) -> int:
         print(
             "tddprose: interrupted; nothing was half-written (writes are atomic)", file=sys.stderr
         )
-        return 130
+        return ExitCode.INTERRUPTED
 
 
 if __name__ == "__main__":

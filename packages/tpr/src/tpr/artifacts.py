@@ -8,10 +8,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .errors import TprError
+
 HASH_FIELD = "sha256"
 
 
-class ArtifactError(ValueError):
+class ArtifactError(TprError, ValueError):
     """An artifact is missing or unreadable; the message names the file and the fix."""
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from . import __version__
 from .artifacts import ArtifactError, read_json, sha256_file, write_hashed_json, write_json
 from .config import TprConfig
+from .errors import ExitCode, TprError
 from .events import EventLog
 from .flake import load_histories, write_flake_report
 from .ladder import COVERAGE_XML, LADDER_NAME, build_ladder, read_coverage_xml, write_ladder
@@ -27,8 +28,10 @@ METRICS_NAME = "baseline.metrics.json"
 METRICS_HASH_NAME = "baseline.metrics.hash"  # the sidecar write_hashed_json writes
 
 
-class BaselineError(RuntimeError):
+class BaselineError(TprError, RuntimeError):
     """The baseline run could not produce its metrics; names the step and the fix."""
+
+    exit_code = ExitCode.FAILED
 
 
 def run_suite_under_coverage(

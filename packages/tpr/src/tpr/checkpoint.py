@@ -19,6 +19,7 @@ from .artifacts import (
 )
 from .baseline import METRICS_HASH_NAME, METRICS_NAME
 from .config import TprConfig
+from .errors import ExitCode, TprError
 from .events import LOG_NAME, EventLog, audit, read_events
 from .failfast_scenario import BENCHMARK_NAME
 from .flake import FLAKE_REPORT_NAME
@@ -61,7 +62,9 @@ class Criterion:
     evidence: str
 
 
-class CheckpointRefused(RuntimeError):
+class CheckpointRefused(TprError, RuntimeError):
+    exit_code = ExitCode.FAILED
+
     def __init__(self, unmet: list[Criterion]) -> None:
         self.unmet = unmet
         super().__init__(

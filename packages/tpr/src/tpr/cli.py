@@ -16,28 +16,44 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import FAILFAST_MODES, __version__
-from .artifacts import ArtifactError, canonical_json, write_json
+from .artifacts import canonical_json, write_json
 from .config import ConfigError, TprConfig, load_config
+from .errors import ExitCode, TprError
 from .events import (
     LOG_NAME,
     RUN_ID_ENV,
     EventLog,
-    EventsLogError,
     Redactor,
     audit,
     new_run_id,
     read_events,
 )
-from .signature import SIGNATURE_NAME, SignatureError, current_signature
+from .signature import SIGNATURE_NAME, current_signature
 from .validate import ValidationResult, explain, run_validation
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_ENV_MISMATCH = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_ENV_MISMATCH = (
+    ExitCode.OK,
+    ExitCode.FAILED,
+    ExitCode.BAD_INPUT,
+    ExitCode.ENV_MISMATCH,
+)
 
 
-class CommandError(Exception):
+class CommandError(TprError):
     def __init__(self, message: str, code: int = EXIT_BAD_INPUT) -> None:
         super().__init__(message)
-        self.code = code
+        self.code = self.exit_code = ExitCode(code)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1 (a usage error, exit 2, otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1; pass 1 or more")
+    return value
 
 
 def find_root(start: Path) -> Path:
@@ -294,10 +310,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     baseline.add_argument("pytest_args", nargs=argparse.REMAINDER, help="arguments for pytest")
     failfast = add("failfast", cmd_failfast, "measure detection time per fail-fast mode (AC-2)")
-    failfast.add_argument("--repeats", type=int, default=1, help="runs per mode and scenario")
+    failfast.add_argument(
+        "--repeats", type=positive_int, default=1, help="runs per mode and scenario"
+    )
     failfast.add_argument(
         "--scenarios",
-        type=int,
+        type=positive_int,
         default=8,
         help="seeded failure positions, one per slice of the suite (default 8)",
     )
@@ -319,8 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--run", default=None, help="only this run id")
     events.add_argument("--tail", type=int, default=0, help="only the last N events")
     foundation = add("foundation", cmd_foundation, "baseline, failfast, property, gate, checkpoint")
-    foundation.add_argument("--repeats", type=int, default=1)
-    foundation.add_argument("--scenarios", type=int, default=8)
+    foundation.add_argument("--repeats", type=positive_int, default=1)
+    foundation.add_argument("--scenarios", type=positive_int, default=8)
     foundation.add_argument("--runs", type=int, default=30)
     foundation.add_argument("--warmup", type=int, default=1)
     foundation.set_defaults(pytest_args=[], tests=[], coverage_xml=None)
@@ -334,12 +352,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.pytest_args = args.pytest_args[1:]
     try:
         return args.func(args)
-    except CommandError as exc:
-        print(exc, file=sys.stderr)
-        return exc.code
-    except (ConfigError, ArtifactError, SignatureError, EventsLogError) as exc:
-        print(f"tpr {args.command}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except TprError as exc:
+        message = str(exc)
+        prefix = f"tpr {args.command}: "
+        print(message if message.startswith("tpr ") else prefix + message, file=sys.stderr)
+        return exc.exit_code
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import FAILFAST_MODES
+from .errors import TprError
 from .events import DEFAULT_SECRET_PATTERNS
 
 if sys.version_info >= (3, 11):
@@ -35,7 +36,7 @@ DEFAULT_LOCK_CANDIDATES = (
 )
 
 
-class ConfigError(ValueError):
+class ConfigError(TprError, ValueError):
     """A configuration value is unusable; the message names the key, the value and the fix.
     ``source`` is where the value came from: an environment variable, a [tool.tpr] key
     or a command-line flag."""

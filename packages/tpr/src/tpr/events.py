@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import TprError
+
 LOG_NAME = "events.log.jsonl"
 RUN_ID_ENV = "TPR_RUN_ID"
 ROTATE_BYTES = 8 << 20  # the log is rolling: past this size it moves to .1
@@ -43,7 +45,7 @@ CONDITIONAL_EVENTS = ("environment_validation_fail", "logging_deficit", "risk_tr
 TAXONOMY = LIFECYCLE_EVENTS + CONDITIONAL_EVENTS
 
 
-class EventsLogError(ValueError):
+class EventsLogError(TprError, ValueError):
     """The events log has a line that is not an event; names the file and the line."""
 
 

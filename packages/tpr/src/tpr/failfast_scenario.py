@@ -34,6 +34,7 @@ from typing import Any
 from . import FAILFAST_MODES
 from .artifacts import ArtifactError, canonical_json, read_json, write_hashed_json, write_text
 from .config import TprConfig
+from .errors import ExitCode, TprError, UsageError
 from .events import LOG_NAME, EventLog
 from .ladder import COVERAGE_XML
 from .plugins.durations import DURATIONS_NAME
@@ -57,8 +58,10 @@ METHOD = (
 )
 
 
-class ScenarioError(RuntimeError):
+class ScenarioError(TprError, RuntimeError):
     """A scenario run did not behave as its mode promises; the message names the run."""
+
+    exit_code = ExitCode.FAILED
 
 
 @dataclass(frozen=True)
@@ -296,7 +299,10 @@ def measure(
     when a run does not behave as its mode promises."""
     modes = FAILFAST_MODES
     if repeats < 1 or scenarios < 1:
-        raise ValueError(f"repeats={repeats}, scenarios={scenarios}: need at least 1 of each")
+        raise UsageError(
+            f"--repeats {repeats}, --scenarios {scenarios}: each must be at least 1; "
+            "pass --repeats 1 (or more) and --scenarios 1 (or more)"
+        )
     if scenarios > tests:
         raise ValueError(f"scenarios={scenarios} > tests={tests}: one failure slice per test")
     config = config or TprConfig()

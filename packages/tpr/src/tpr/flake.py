@@ -14,9 +14,10 @@ from typing import Any
 
 from .artifacts import ArtifactError, embedded_hash_ok, read_json, write_hashed_json
 from .config import TprConfig
+from .errors import TprError
 from .events import EventLog
 from .pytest_process import INCOMPLETE_EXIT_CODES, run_pytest
-from .rollback import emit_trigger
+from .risk import emit_trigger
 
 HISTORY_DIR = "history"
 FLAKE_REPORT_NAME = "flake.report.json"
@@ -39,7 +40,7 @@ _NORMALISERS = (
 )
 
 
-class FlakeError(ValueError):
+class FlakeError(TprError, ValueError):
     """Flake reruns cannot go on; the message says why and shows pytest's output."""
 
 

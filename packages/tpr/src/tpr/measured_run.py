@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .config import TprConfig
+from .errors import ExitCode, TprError
 from .events import EventLog
 from .ladder import COVERAGE_XML
 from .pytest_process import PytestResult, run_pytest
@@ -18,8 +19,10 @@ from .pytest_process import PytestResult, run_pytest
 COVERAGE_DATA = ".coverage"
 
 
-class CoverageRunError(RuntimeError):
+class CoverageRunError(TprError, RuntimeError):
     """coverage could not combine or report the run's data; names the step and the fix."""
+
+    exit_code = ExitCode.FAILED
 
 
 def _coverage(args: Sequence[str], root: Path) -> subprocess.CompletedProcess[str]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from .artifacts import ArtifactError, read_json, write_hashed_json
 from .config import TprConfig
+from .errors import TprError
 from .events import EventLog
 from .pytest_process import run_pytest
 from .stats import runtime_stats
@@ -19,7 +20,7 @@ from .stats import runtime_stats
 RESULTS_NAME = "property.results.json"
 
 
-class PropertyError(RuntimeError):
+class PropertyError(TprError, RuntimeError):
     """The property runs could not be made; names the cause and the fix."""
 
 

@@ -8,23 +8,17 @@ from typing import Any
 
 from .config import TprConfig
 from .events import EventLog
+from .flake import latest_flake_rate
+from .ladder import coverage_drop
+from .risk import ACTIONS, emit_trigger
 
-ACTIONS = (
-    "disable fail-fast (TPR_FAILFAST_MODE=off)",
-    "re-run baseline metrics with the seed locked (tpr baseline)",
-    "review the risk_trigger entries in events.log.jsonl with the artifacts they name",
-    "re-evaluate the coverage ladder targets",
-)
+__all__ = ["ACTIONS", "emit_trigger", "evaluate_rollback"]
 
 
 def evaluate_rollback(
     root: Path, config: TprConfig, log: EventLog, *, coverage: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """``coverage``: a comparison already made (by the gate); else the latest artifacts."""
-    # Imported here: flake and ladder report their own triggers through this module.
-    from .flake import latest_flake_rate
-    from .ladder import coverage_drop
-
     triggers = []
     drop = coverage if coverage is not None else coverage_drop(root, config)
     if drop is not None and drop["exceeds_tolerance"]:
@@ -35,8 +29,3 @@ def evaluate_rollback(
     for trigger in triggers:
         emit_trigger(log, **trigger)
     return {"triggers": triggers, "actions": list(ACTIONS) if triggers else []}
-
-
-def emit_trigger(log: EventLog, trigger: str, **fields: Any) -> None:
-    """One ``risk_trigger`` event: what fired, its figures, and the rollback actions."""
-    log.emit("risk_trigger", trigger=trigger, **fields, actions=list(ACTIONS))

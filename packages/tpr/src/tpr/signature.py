@@ -16,6 +16,7 @@ from typing import Any
 
 from .artifacts import ArtifactError, read_json, sha256_bytes, sha256_file
 from .config import DEFAULT_LOCK_CANDIDATES, TprConfig
+from .errors import TprError
 
 SIGNATURE_NAME = "env.signature.json"
 SIGNATURE_VERSION = 1
@@ -24,7 +25,7 @@ SIGNATURE_FIELDS = ("python", "lock", "platform", "env", "tools")
 RECORD_FIX = "record it again with `tpr signature --record` (or restore it from git)"
 
 
-class SignatureError(ValueError):
+class SignatureError(TprError, ValueError):
     """The recorded signature is missing or corrupt; names the file, the field and the fix."""
 
 

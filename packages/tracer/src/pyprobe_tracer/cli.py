@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"pyprobe-tracer: {reason}", file=sys.stderr)
             return EXIT_ERROR
 
-    from .runner import ScriptNotRunnable, script_entry
+    from .engine.script_main import ScriptNotRunnable, script_entry
 
     script = Path(args.script)
     try:

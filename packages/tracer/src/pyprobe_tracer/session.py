@@ -24,9 +24,9 @@ from typing import Any
 from pyprobe_wire import MessageType
 
 from .engine import MODE_SAMPLE, VariableTracer
+from .engine.script_main import run_script, script_traceback
 from .ipc import payloads
 from .output import forwarded_output
-from .runner import run_script, script_traceback
 from .streaming import Send, Streamer
 
 EXIT_STOPPED = 130  # what a shell reports for a script ended by SIGINT

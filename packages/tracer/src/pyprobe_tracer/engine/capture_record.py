@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..ipc.payloads import probe_value_payload
 from .anchor import ProbeAnchor
+from .payload import probe_value_payload
 
 
 @dataclass(frozen=True, slots=True)

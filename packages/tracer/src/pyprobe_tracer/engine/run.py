@@ -10,6 +10,7 @@ from pathlib import Path
 from .anchor import ProbeAnchor, ProbeSpec, resolve_probes
 from .capture_manager import DEFAULT_QUEUE_LIMIT, MODE_ALL, CaptureManager
 from .capture_record import CaptureRecord
+from .script_main import run_script
 from .tracer import VariableTracer
 
 
@@ -30,8 +31,6 @@ def trace_script(
     queue_limit: int = DEFAULT_QUEUE_LIMIT,
 ) -> TraceResult:
     """Run ``script`` as ``__main__`` with ``probes`` and return every capture, in order."""
-    from ..runner import run_script
-
     manager = CaptureManager(queue_limit=queue_limit)
     tracer = VariableTracer(manager, backend)
     for anchor in resolve_probes(script, probes):

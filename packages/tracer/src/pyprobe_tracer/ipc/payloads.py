@@ -6,48 +6,20 @@ payload's shape is defined once; ``pyprobe_wire.MessageType`` documents them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from pyprobe_wire import ProbeAnchor
 
-#: The keys of a DATA_PROBE_VALUE payload (and of each entry of a batch).
-PROBE_VALUE_KEYS = ("anchor", "value", "dtype", "shape", "seq", "timestamp_ns", "logical_order")
+# The DATA_PROBE_VALUE payload itself is built in the engine, where captures are made.
+from ..engine.payload import (
+    PROBE_VALUE_KEYS,
+    check_anchor,
+    probe_value_payload,
+    shape_list,
+)
 
-
-def check_anchor(anchor: Any, where: str) -> ProbeAnchor:
-    if type(anchor) is not ProbeAnchor:
-        raise TypeError(f"{where} must be a ProbeAnchor, got {type(anchor).__name__}")
-    return anchor
-
-
-def _shape(shape: Iterable[int] | None) -> list[int] | None:
-    return None if shape is None else list(shape)
-
-
-def probe_value_payload(
-    anchor: ProbeAnchor,
-    value: Any,
-    *,
-    dtype: str | None = None,
-    shape: Iterable[int] | None = None,
-    seq: int | None = None,
-    timestamp_ns: int | None = None,
-    logical_order: int | None = None,
-) -> dict[str, Any]:
-    """The DATA_PROBE_VALUE payload: every key of ``PROBE_VALUE_KEYS``, None where unknown.
-
-    ``shape`` is sent as a list. Raises TypeError if ``anchor`` is not a ProbeAnchor.
-    """
-    return {
-        "anchor": check_anchor(anchor, "anchor"),
-        "value": value,
-        "dtype": dtype,
-        "shape": _shape(shape),
-        "seq": seq,
-        "timestamp_ns": timestamp_ns,
-        "logical_order": logical_order,
-    }
+__all__ = ["PROBE_VALUE_KEYS", "check_anchor", "probe_value_payload"]
 
 
 def batch_entry(index: int, entry: Any) -> dict[str, Any]:
@@ -65,7 +37,7 @@ def batch_entry(index: int, entry: Any) -> dict[str, Any]:
         )
     check_anchor(entry["anchor"], f"{where}: 'anchor'")
     payload = {key: entry.get(key) for key in PROBE_VALUE_KEYS}
-    payload["shape"] = _shape(payload["shape"])
+    payload["shape"] = shape_list(payload["shape"])
     return payload
 
 

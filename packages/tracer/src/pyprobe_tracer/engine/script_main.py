@@ -1,4 +1,9 @@
-"""Run the user's script as ``__main__``, the way ``python script.py`` would."""
+"""Run the user's script as ``__main__``, the way ``python script.py`` would.
+
+In the engine so that ``trace_script`` can run a whole script without importing the
+tracer's outer layers (docs/ARCHITECTURE.md: the engine imports nothing outward); the
+session and the command line use it from here.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,141 @@
+"""Built artifacts pin the sibling packages ==version, never by a direct reference.
+
+PyPI rejects direct references (``name @ file:///...``), and pip cannot mix them with
+editable installs of the same packages; hatch_build.py pins the siblings to the
+package's own version whichever way the wheel is built.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tarfile
+import venv
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[2]
+VERSION = "0.1.0"
+SIBLINGS = {f"pyprobe-wire=={VERSION}", f"pyprobe-transport=={VERSION}"}
+
+pytestmark = [pytest.mark.packaging, pytest.mark.slow]
+
+
+def uv_bin() -> str:
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        pytest.skip("needs uv (the test group) to build sdists and wheels")
+    return find_uv_bin()
+
+
+def build(source: Path, out: Path, kind: str) -> Path:
+    """Build ``kind`` ("sdist" or "wheel") from a package directory or an sdist."""
+    # --no-sources: a plain PEP 517 build, as `python -m build` or pip runs it.
+    command = [uv_bin(), "build", "--quiet", "--no-sources", f"--{kind}"]
+    command += ["--python", sys.executable, "--out-dir", str(out), str(source)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    (artifact,) = out.glob("*.tar.gz" if kind == "sdist" else "*.whl")
+    return artifact
+
+
+def wheel_requirements(wheel: Path) -> list[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = (n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = Parser().parsestr(archive.read(name).decode("utf-8"))
+    return metadata.get_all("Requires-Dist") or []
+
+
+def sdist_requirements(sdist: Path) -> list[str]:
+    with tarfile.open(sdist) as archive:
+        (member,) = (
+            m
+            for m in archive.getmembers()
+            if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO")
+        )
+        metadata = Parser().parsestr(archive.extractfile(member).read().decode("utf-8"))
+    return metadata.get_all("Requires-Dist") or []
+
+
+def assert_pinned(requirements: list[str]) -> None:
+    normalized = {requirement.replace(" ", "") for requirement in requirements}
+    assert normalized >= SIBLINGS, requirements
+    assert not [r for r in requirements if "@" in r], requirements
+    assert not [r for r in requirements if "file:" in r], requirements
+
+
+@pytest.mark.parametrize("folder", ["tracer", "gui"])
+def test_wheel_built_directly_pins_siblings(tmp_path, folder):
+    wheel = build(ROOT / "packages" / folder, tmp_path / "wheel", "wheel")
+    assert_pinned(wheel_requirements(wheel))
+
+
+@pytest.mark.parametrize("folder", ["tracer", "gui"])
+def test_wheel_built_from_sdist_pins_siblings(tmp_path, folder):
+    sdist = build(ROOT / "packages" / folder, tmp_path / "sdist", "sdist")
+    assert_pinned(sdist_requirements(sdist))
+    wheel = build(sdist, tmp_path / "wheel", "wheel")
+    assert_pinned(wheel_requirements(wheel))
+
+
+def test_editable_siblings_install_together_with_pip(tmp_path):
+    # The contributor setup without uv: pip satisfies the == pins with the editables.
+    env = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env)
+    python = str(env / "bin" / "python")
+    editables = [
+        arg
+        for name in ("wire", "transport", "tracer")
+        for arg in ("-e", str(ROOT / "packages" / name))
+    ]
+    result = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *editables],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    report = subprocess.run(
+        [
+            python,
+            "-c",
+            "import importlib.metadata as m, json; print(json.dumps({n: "
+            "json.loads(m.distribution(n).read_text('direct_url.json'))['dir_info']"
+            ".get('editable', False) for n in ('pyprobe-wire', 'pyprobe-transport', "
+            "'pyprobe-tracer')}))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert json.loads(report.stdout) == {
+        "pyprobe-wire": True,
+        "pyprobe-transport": True,
+        "pyprobe-tracer": True,
+    }
+
+
+def test_root_is_a_uv_workspace_and_siblings_are_workspace_sources():
+    root = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert root["tool"]["uv"]["workspace"]["members"] == ["packages/*"]
+    assert {"include-group": "test"} in root["dependency-groups"]["dev"]
+    for folder in ("tracer", "gui"):
+        project = tomllib.loads(
+            (ROOT / "packages" / folder / "pyproject.toml").read_text(encoding="utf-8")
+        )
+        sources = project["tool"]["uv"]["sources"]
+        siblings = project["tool"]["hatch"]["metadata"]["hooks"]["custom"]["sibling-packages"]
+        assert {name: sources.get(name) for name in siblings} == {
+            name: {"workspace": True} for name in siblings
+        }
