@@ -9,16 +9,11 @@ import pytest
 from pipelines.cli import main
 from pipelines.errors import ExitCode, PipelineError
 from pipelines.git_checkout import GitRefError, resolve_commit
+from tests._support.cli import run_main
 
 
 def run(capsys, argv):
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse's usage errors
-        code = exc.code
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    return code, err
+    return run_main(main, capsys, argv)
 
 
 def test_no_plans_is_bad_usage(tmp_path, capsys):

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from tddprose.cli import main
 from tddprose.errors import ExitCode, LockBusy, RunnerError, TddProseError
+from tests._support.cli import run_main
 
 
 def run(capsys, argv):
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse's usage errors
-        code = exc.code
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    return code, err
+    return run_main(main, capsys, argv)
 
 
 def test_a_missing_config_is_bad_input(tmp_path, capsys):

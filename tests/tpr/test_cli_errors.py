@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests._support.cli import run_main
 from tpr.cli import main
 from tpr.errors import ExitCode, TprError
 
 
 def run(capsys, argv):
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse's usage errors
-        code = exc.code
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    return code, err
+    return run_main(main, capsys, argv)
 
 
 @pytest.mark.parametrize("option", ["--repeats", "--scenarios"])
