@@ -45,7 +45,6 @@ TRACER_OUTER = tuple(
         "streaming",
         "session",
         "launch",
-        "runner",
         "cli",
         "commands",
         "output",
@@ -321,7 +320,7 @@ def test_only_the_main_module_imports_the_app():
 
 def test_loading_the_engine_loads_no_transport_and_no_outer_tracer_module():
     # What the layer rule is for: the engine's modules load without the IPC client,
-    # the socket transport or the script runner of the session.
+    # the socket transport or the session's machinery.
     code = (
         "import sys\n"
         "import pyprobe_tracer.engine.capture_record, pyprobe_tracer.engine.run\n"
