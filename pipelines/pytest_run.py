@@ -8,6 +8,7 @@ collection error in one file does not stop the other files from running
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import functools
 import json
@@ -140,7 +141,7 @@ def _run(
     cwd: Path,
     env: dict[str, str],
     timeout: float | None,
-    on_line: Callable[[str], None] | None = None,
+    on_output: Callable[[str], None] | None = None,
 ):
     # A session of its own, so that a timeout (or Ctrl-C) kills the processes tests started
     # too: they would keep the output pipe open and hang the read.
@@ -150,17 +151,18 @@ def _run(
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
         start_new_session=True,
     ) as proc:
-        lines: list[str] = []
+        chunks: list[str] = []
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
 
         def pump() -> None:
-            for line in proc.stdout:
-                lines.append(line)
-                if on_line is not None:
-                    on_line(line)
+            # raw reads: each test's outcome letter arrives as pytest writes it
+            while data := os.read(proc.stdout.fileno(), 65536):
+                text = decoder.decode(data)
+                chunks.append(text)
+                if on_output is not None:
+                    on_output(text)
 
         reader = threading.Thread(target=pump, name="pytest-output", daemon=True)
         reader.start()
@@ -171,37 +173,51 @@ def _run(
             reader.join(_DRAIN_SECONDS)
             raise PytestTimeout(
                 f"pytest did not finish within {timeout} s: {' '.join(args)}\n"
-                f"--- last lines of its output ---\n{_tail(''.join(lines))}"
+                f"--- last lines of its output ---\n{_tail(''.join(chunks))}"
             ) from None
         except BaseException:
             _kill(proc)
             raise
         reader.join(_DRAIN_SECONDS)  # a process a test left behind may hold the pipe
-    return proc.returncode, "".join(lines)
+    return proc.returncode, "".join(chunks)
 
 
 class _Progress:
-    """Reads pytest's -q progress lines (``..F.s [ 45%]``) and reports, every
-    PROGRESS_EVERY seconds, how many tests ran, how many failed so far, and the time."""
+    """Follows pytest's -q progress output (``..F.s`` then `` [ 45%]`` at each line's
+    end) as it is written, and reports every PROGRESS_EVERY seconds how many tests ran,
+    how many failed so far, and the time. A line counts once it ends as a progress
+    line; the letters of the line being written are added to what is reported."""
 
     _LINE = re.compile(r"^([.FEsxX]+)\s*\[\s*(\d+)%\]\s*$")
+    _WRITING = re.compile(r"^([.FEsxX]+)[\s\[\]\d%]*$")  # a progress line, not yet ended
 
     def __init__(self, report: Callable[[str], None]) -> None:
         self.report = report
         self.began = self.last = time.monotonic()
         self.done = self.failed = 0
+        self.percent = 0
+        self.line = ""  # the current output line so far
 
-    def __call__(self, line: str) -> None:
-        match = self._LINE.match(line)
-        if match is None:
-            return
-        self.done += len(match[1])
-        self.failed += match[1].count("F") + match[1].count("E")
+    def __call__(self, text: str) -> None:
+        *ended, self.line = (self.line + text).split("\n")
+        for line in ended:
+            match = self._LINE.match(line)
+            if match:
+                self.done += len(match[1])
+                self.failed += match[1].count("F") + match[1].count("E")
+                self.percent = int(match[2])
         now = time.monotonic()
-        if now - self.last >= PROGRESS_EVERY:
+        if now - self.last < PROGRESS_EVERY:
+            return
+        done, failed = self.done, self.failed
+        writing = self._WRITING.match(self.line)
+        if writing:
+            done += len(writing[1])
+            failed += writing[1].count("F") + writing[1].count("E")
+        if done:
             self.last = now
             self.report(
-                f"{self.done} tests run ({match[2]}%), {self.failed} failed so far, "
+                f"{done} tests run ({self.percent}%), {failed} failed so far, "
                 f"{now - self.began:.0f} s"
             )
 
@@ -290,8 +306,12 @@ def run_pytest(
             *targets,
         )
         began = time.perf_counter()
-        on_line = _Progress(progress) if progress is not None else None
-        exit_code, output = _run(args, cwd=root, env=child_env, timeout=timeout, on_line=on_line)
+        on_output = _Progress(progress) if progress is not None else None
+        if on_output is not None:
+            child_env["PYTHONUNBUFFERED"] = "1"  # each outcome letter as it is written
+        exit_code, output = _run(
+            args, cwd=root, env=child_env, timeout=timeout, on_output=on_output
+        )
         wall_time = time.perf_counter() - began
         if not report_path.is_file():
             raise RuntimeError(
