@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipelines.atomic import gate_lock, recover, remove_stale_temps, write_files_atomically
 from pipelines.errors import UsageError
-from pipelines.git_checkout import code_at, source_path_env
+from pipelines.git_checkout import GitRefError, code_at, source_path_env
 from pipelines.ledger import Ledger, MilestoneStatus, load_ledger, render_ledger
 from pipelines.mask import mask_environment
 from pipelines.plan import Plan, Step, load_plans
@@ -191,8 +191,11 @@ def red(run: GateRun) -> StageResult:
         return StageResult("red", True, f"skipped: {mode.reason}", 0.0, skipped=True)
     problems: list[str] = []
     if mode.mode == "git":
-        with code_at(mode.ref, repo=run.root) as worktree:
-            result = run.pytest(run.base_ids(run.steps), env=source_path_env(worktree))
+        try:
+            with code_at(mode.ref, repo=run.root) as worktree:
+                result = run.pytest(run.base_ids(run.steps), env=source_path_env(worktree))
+        except GitRefError as exc:  # recorded as the failed stage, with what to fix
+            return StageResult("red", False, f"git ref {mode.ref!r} not found", 0.0, (str(exc),))
         for step in run.steps:
             problems += judge_red(run, step, result, import_errors_are_red=True)
     else:

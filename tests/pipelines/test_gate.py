@@ -303,6 +303,17 @@ def test_git_mode_runs_the_tests_against_old_code(project):
     assert {t.red for t in report.tests} == {"failed"}
 
 
+def test_a_git_ref_that_names_no_commit_is_a_recorded_red_failure(project):
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    write_plan(project, plan(red={"mode": "git:no-such-ref"}))
+    code, report = gate(project)
+    assert code == 1
+    assert report.failed_stage.name == "red"
+    doc = (project / DOC).read_text()
+    assert "git ref 'no-such-ref' not found" in doc
+    assert "fix the plan's red mode" in report.failed_stage.details[0]
+
+
 def records(root: Path) -> dict[Path, bytes]:
     files = [p for p in (root / "docs").rglob("*") if p.is_file()] + [root / LEDGER_FILE]
     return {p: p.read_bytes() for p in files}
