@@ -33,8 +33,7 @@ def test_a_headless_run_exports_every_value_and_a_screenshot(tmp_path):
     script = tmp_path / "fir.py"
     script.write_text(FIR)
     out, shot = tmp_path / "out", tmp_path / "shots" / "fir.png"
-    result = pyprobe(
-        "--socket-ipc",
+    result = pyprobe(  # socket mode, the default
         "--python",
         sys.executable,
         "--auto-run",

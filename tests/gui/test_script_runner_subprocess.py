@@ -352,10 +352,11 @@ def test_without_an_interpreter_the_runner_asks_discovery(tmp_path, runners, mon
     assert len(probe_values(collector.messages, "y")) == 8
 
 
-def test_legacy_stays_the_default_mode_until_m8(tmp_path):
-    # the rearchitecture's migration table: socket mode is the default only once M8 passes
-    assert ScriptRunner(write(tmp_path, "fir.py", FIR_SCRIPT)).legacy_ipc is True
-    assert ScriptRunner(tmp_path / "fir.py", legacy_ipc=False).legacy_ipc is False
+def test_socket_is_the_default_mode_once_m8_has_passed(tmp_path):
+    # the rearchitecture's migration table: M8 proved the socket path, so it is the
+    # default; the old multiprocessing path stays behind legacy_ipc=True / --legacy-ipc
+    assert ScriptRunner(write(tmp_path, "fir.py", FIR_SCRIPT)).legacy_ipc is False
+    assert ScriptRunner(tmp_path / "fir.py", legacy_ipc=True).legacy_ipc is True
 
 
 def test_a_missing_script_is_refused_before_anything_starts(tmp_path, runners):

@@ -43,13 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--legacy-ipc",
         action="store_true",
         default=None,
-        help="run the script in a multiprocessing child of this interpreter (the old way)",
+        help="run the script the old way, in a multiprocessing child of this interpreter",
     )
     parser.add_argument(
         "--socket-ipc",
         dest="legacy_ipc",
         action="store_false",
-        help="run the script through pyprobe-tracer in its own Python, over a socket",
+        help="run the script through pyprobe-tracer in its own Python, over a socket (default)",
     )
     parser.add_argument("--auto-run", action="store_true", help="press Run at start")
     parser.add_argument(

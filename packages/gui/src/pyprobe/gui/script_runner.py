@@ -48,9 +48,9 @@ from ..ipc.socket_channel import SocketIPCChannel
 log = logging.getLogger(__name__)
 
 #: The mode used when ScriptRunner is not told (the ``use_legacy_ipc`` setting's
-#: default). The rearchitecture's migration table keeps legacy the default until
-#: M8 has proven the socket path end to end; M8 flips it.
-DEFAULT_LEGACY_IPC = True
+#: default). Socket mode since M8 proved it end to end (the rearchitecture's
+#: migration table); the old multiprocessing path stays behind ``legacy_ipc=True``.
+DEFAULT_LEGACY_IPC = False
 
 #: After CMD_STOP, how long the tracer gets to end the run itself (it needs 0.6 s at
 #: most), before SIGTERM and then SIGKILL to its process group.
