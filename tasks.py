@@ -8,6 +8,8 @@ invoke test                    the whole suite on Python 3.12
 invoke test --python all       ... on every supported Python (3.10-3.13)
 invoke test --pytest "tests/ipc -k roundtrip"
 invoke lint | invoke bench | invoke build | invoke screenshots
+invoke release tracer-v0.2.0 --dry-run   check, build and smoke-test the tracer's release
+                               into dist/ (never uploads; the publish workflow does)
 invoke lock                    re-pin the test tools into requirements-test.lock
 """
 
@@ -25,6 +27,7 @@ from pipelines.errors import GateBusy, PlanError
 from pipelines.gate import FAILFAST_MODES, LOCK_FILE
 from pipelines.interpreters import SUPPORTED_PYTHONS
 from pipelines.plan import load_plans
+from pipelines.release import TagError, parse_tag
 
 ROOT = Path(__file__).resolve().parent
 NOX = f"{shlex.quote(sys.executable)} -m nox"
@@ -117,6 +120,32 @@ def screenshots(c):
 def build(c):
     """Build release sdists and wheels of every package into dist/ (nox build)."""
     nox(c, "build")
+
+
+@task(
+    help={
+        "tag": "the release tag, tracer-vX.Y.Z (its version must be the packages' version)",
+        "dry_run": "rehearse on the current tree: the tag need not exist yet",
+        "out_dir": "where the verified artifacts go (default: dist/)",
+    }
+)
+def release(c, tag, dry_run=False, out_dir=""):
+    """Check, build and smoke-test the tracer's release (nox release); never uploads."""
+    try:
+        parse_tag(tag)
+    except TagError as exc:
+        raise Exit(f"error: {exc}", code=2) from None
+    args = ["release", tag] + (["--dry-run"] if dry_run else [])
+    args += ["--out-dir", str(Path(out_dir).resolve())] if out_dir else []
+    # As for `invoke milestone`: nox only builds the session's environment, then the
+    # release runs in it directly, so its exit code (0, 1 a check failed, 2 bad usage)
+    # passes through instead of nox's own 1.
+    posargs = " ".join(shlex.quote(a) for a in args)
+    command = nox_command("release", posargs=posargs, options="--install-only")
+    steps = [str(session_python("release")), "-m", "pipelines", "--root", str(ROOT), *args]
+    command += " && " + " ".join(shlex.quote(a) for a in steps)
+    with c.cd(str(ROOT)):
+        run_passing_code(c, command)
 
 
 @task(

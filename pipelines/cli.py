@@ -4,9 +4,11 @@
     python -m pipelines status
     python -m pipelines plan M6
     python -m pipelines validate
+    python -m pipelines release tracer-v0.2.0 [--dry-run] [--out-dir dist]
 
-Exit codes (``pipelines.errors.ExitCode``): 0 passed, 1 a gate stage failed (or another
-gate holds the lock), 2 a broken plan or bad usage, 130 interrupted. Every error the engine
+Exit codes (``pipelines.errors.ExitCode``): 0 passed, 1 a gate stage or a release check
+failed (or another gate holds the lock), 2 a broken plan or bad usage (a malformed release
+tag too), 130 interrupted. Every error the engine
 reports is a ``PipelineError``; it is printed as ``error: <message>`` (the message names
 the file or ref and the fix), never as a traceback.
 """
@@ -22,6 +24,7 @@ from pipelines.gate import FAILFAST_MODES, LEDGER_FILE, GateOptions, run_gate
 from pipelines.ledger import format_status, load_ledger
 from pipelines.plan import load_plans
 from pipelines.plan_doc import render_plan
+from pipelines.release import DEFAULT_OUT_DIR, TAG_FORM, run_release
 
 EXIT_FAILED, EXIT_USAGE = ExitCode.GATE_FAILED, ExitCode.USAGE  # kept for callers
 
@@ -54,6 +57,25 @@ def build_parser() -> argparse.ArgumentParser:
     show = commands.add_parser("plan", help="render one plan as a readable document")
     show.add_argument("milestone")
     commands.add_parser("validate", help="validate every plan in plans/")
+    release = commands.add_parser(
+        "release",
+        help="check, build and smoke-test the tracer's release (never uploads)",
+        description="Check the tag against the versions of wire, transport and tracer, "
+        "build their sdists and wheels once, refuse direct references, run twine check "
+        "--strict and install the wheels into a fresh venv. Nothing is uploaded: the "
+        "publish-tracer workflow publishes the verified artifacts.",
+    )
+    release.add_argument("tag", help=f"the release tag: {TAG_FORM}")
+    release.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="rehearse on the current tree: the tag need not exist, sources may be edited",
+    )
+    release.add_argument(
+        "--out-dir",
+        type=Path,
+        help=f"where <distribution>/ folders of artifacts go (default: {DEFAULT_OUT_DIR}/)",
+    )
     return parser
 
 
@@ -65,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
             options = GateOptions(args.step, args.force, args.failfast_mode)
             code, _ = run_gate(root, args.milestone.upper(), options)
             return ExitCode(code)
+        if args.command == "release":
+            run_release(root, args.tag, out_dir=args.out_dir, dry_run=args.dry_run)
+            return ExitCode.OK
         plans = load_plans(root)
         if args.command == "status":
             print(format_status(load_ledger(root / LEDGER_FILE), plans))

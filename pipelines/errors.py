@@ -13,7 +13,7 @@ class ExitCode(enum.IntEnum):
     """What ``python -m pipelines`` exits with (modelled on pytest's ``ExitCode``)."""
 
     OK = 0  #: the gate passed (or the command did its job)
-    GATE_FAILED = 1  #: a gate stage failed, or another gate holds the lock
+    GATE_FAILED = 1  #: a gate stage or a release check failed, or another gate holds the lock
     USAGE = 2  #: a broken plan or bad usage
     INTERRUPTED = 130  #: stopped with Ctrl-C; nothing was recorded
 

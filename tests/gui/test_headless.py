@@ -113,3 +113,28 @@ def test_help_explains_the_headless_options(tmp_path):
     assert result.returncode == 0
     for option in ("--auto-run", "--auto-quit", "--probe", "--export", "--screenshot"):
         assert option in result.stdout
+
+
+def test_a_run_that_cannot_start_ends_at_once_with_its_reason(tmp_path):
+    # Legacy mode where pyprobe_tracer cannot be imported (as in the frozen binary):
+    # the run never starts, so no end would ever come; the headless run must not wait
+    # for --timeout but say why and exit 1.
+    script = tmp_path / "fir.py"
+    script.write_text(FIR)
+    hide_tracer = (
+        "import sys; sys.modules['pyprobe_tracer'] = None; from pyprobe.app import main; "
+        "sys.exit(main(sys.argv[1:]))"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    command = [sys.executable, "-c", hide_tracer, "--legacy-ipc", "--auto-run", "--auto-quit"]
+    result = subprocess.run(
+        [*command, "--timeout", "60", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Legacy mode (--legacy-ipc) is not available" in result.stderr
+    assert "did not end within" not in result.stderr

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import venv
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests._support.packaging import ROOT, fresh_venv, pip_install, quick_install
 
 pytestmark = [pytest.mark.packaging, pytest.mark.slow]
 
@@ -21,35 +20,6 @@ PACKAGES = {
     "tddprose": "tddprose",
     "tpr": "tpr",
 }
-
-
-def run(*command: str) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
-
-
-def fresh_venv(path: Path) -> Path:
-    venv.EnvBuilder(with_pip=True).create(path)
-    return path / "bin" / "python"
-
-
-def pip_install(python: Path, *args: str) -> None:
-    run(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args)
-
-
-def quick_install(path: Path, *args: str) -> Path:
-    """A fresh venv with ``args`` installed: uv when the tests have it (10x faster), else pip."""
-    try:
-        from uv import find_uv_bin
-    except ImportError:
-        python = fresh_venv(path)
-        pip_install(python, *args)
-        return python
-    uv = find_uv_bin()
-    run(uv, "venv", "--quiet", str(path))
-    python = path / "bin" / "python"
-    run(uv, "pip", "install", "--quiet", "--python", str(python), *args)
-    return python
 
 
 def installed_distributions(python: Path) -> set[str]:

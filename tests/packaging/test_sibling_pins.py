@@ -9,62 +9,21 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import tarfile
 import venv
-import zipfile
-from email.parser import Parser
-from pathlib import Path
 
 import pytest
+
+from tests._support.packaging import ROOT, build, sdist_requirements, wheel_requirements
 
 try:
     import tomllib
 except ImportError:  # Python 3.10
     import tomli as tomllib
 
-ROOT = Path(__file__).resolve().parents[2]
 VERSION = "0.1.0"
 SIBLINGS = {f"pyprobe-wire=={VERSION}", f"pyprobe-transport=={VERSION}"}
 
 pytestmark = [pytest.mark.packaging, pytest.mark.slow]
-
-
-def uv_bin() -> str:
-    try:
-        from uv import find_uv_bin
-    except ImportError:
-        pytest.skip("needs uv (the test group) to build sdists and wheels")
-    return find_uv_bin()
-
-
-def build(source: Path, out: Path, kind: str) -> Path:
-    """Build ``kind`` ("sdist" or "wheel") from a package directory or an sdist."""
-    # --no-sources: a plain PEP 517 build, as `python -m build` or pip runs it.
-    command = [uv_bin(), "build", "--quiet", "--no-sources", f"--{kind}"]
-    command += ["--python", sys.executable, "--out-dir", str(out), str(source)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr
-    (artifact,) = out.glob("*.tar.gz" if kind == "sdist" else "*.whl")
-    return artifact
-
-
-def wheel_requirements(wheel: Path) -> list[str]:
-    with zipfile.ZipFile(wheel) as archive:
-        (name,) = (n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
-        metadata = Parser().parsestr(archive.read(name).decode("utf-8"))
-    return metadata.get_all("Requires-Dist") or []
-
-
-def sdist_requirements(sdist: Path) -> list[str]:
-    with tarfile.open(sdist) as archive:
-        (member,) = (
-            m
-            for m in archive.getmembers()
-            if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO")
-        )
-        metadata = Parser().parsestr(archive.extractfile(member).read().decode("utf-8"))
-    return metadata.get_all("Requires-Dist") or []
 
 
 def assert_pinned(requirements: list[str]) -> None:

@@ -24,14 +24,22 @@ class HeadlessRun:
         window = self.window
         if auto_run:
             window.run_ended.connect(lambda event: self._finish(app, event))
-            QTimer.singleShot(0, window.run)
+            QTimer.singleShot(0, lambda: self._press_run(app))
             QTimer.singleShot(int(timeout * 1000), lambda: self._time_out(app, timeout))
         else:
             QTimer.singleShot(300, lambda: self._finish(app, None))
         app.exec()
         return self.exit_code
 
+    def _press_run(self, app) -> None:
+        self.window.run()
+        if self.window.runner is None:  # it could not start (the console says why): no end
+            self.exit_code = 1  # will ever come, so do not wait for one
+            self._finish(app, None)
+
     def _time_out(self, app, timeout: float) -> None:
+        if self.window.runner is None:  # already finished
+            return
         print(f"pyprobe: the script did not end within {timeout:g} s; stopping it", file=sys.stderr)
         self.exit_code = EXIT_TIMEOUT
         self.window.stop()

@@ -4,12 +4,15 @@ The tracer's engine runs in a ``multiprocessing`` child of the GUI (so in the
 GUI's own interpreter, not the user's), talking over two queues. What crosses the
 queues are the same wire frames the socket carries, as bytes: the queues pickle
 nothing but ``bytes``. This is the only module of the GUI that imports
-pyprobe_tracer, and only in the child.
+pyprobe_tracer, and only in the child. Where pyprobe_tracer is not importable (the
+frozen binary leaves it out: ``pyprobe._freeze``), making a channel raises
+LegacyIPCUnavailable, which says to use socket mode.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import multiprocessing
 import os
 import queue
@@ -29,10 +32,40 @@ _CONTEXT = multiprocessing.get_context("spawn")
 _END = b""  # on the command queue: the GUI closed the channel
 
 
+class LegacyIPCUnavailable(RuntimeError):
+    """Legacy mode was asked for where pyprobe_tracer cannot be imported.
+
+    A RuntimeError, as ScriptRunner.start() documents: the window shows it in the console.
+    """
+
+
+def check_legacy_available() -> None:
+    """Raise LegacyIPCUnavailable unless this interpreter can import pyprobe_tracer."""
+    try:
+        found = importlib.util.find_spec("pyprobe_tracer") is not None
+    except (ImportError, ValueError):
+        found = False
+    if found:
+        return
+    if getattr(sys, "frozen", False):
+        where = (
+            "this PyProbe binary is built without pyprobe_tracer and runs scripts in "
+            "socket mode only"
+        )
+    else:
+        where = f"pyprobe_tracer is not installed in PyProbe's own interpreter ({sys.executable})"
+    raise LegacyIPCUnavailable(
+        f"Legacy mode (--legacy-ipc) is not available: {where}. Run without --legacy-ipc "
+        "(or with --socket-ipc): the script then runs through pyprobe-tracer in its own "
+        "Python (`python -m pip install pyprobe-tracer` there)."
+    )
+
+
 class IPCChannel:
     """Commands to, and data from, a tracer engine in a multiprocessing child."""
 
     def __init__(self) -> None:
+        check_legacy_available()
         self.command_queue = _CONTEXT.Queue()
         self.data_queue = _CONTEXT.Queue()
         self._closed = False
