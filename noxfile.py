@@ -1,6 +1,7 @@
 """nox sessions for the PyProbe monorepo.
 
-    nox -s tests-3.12      install every package and run the whole suite on 3.12
+    nox -s tests-3.12      install every package and run the whole suite on 3.12: in
+                           parallel, then the wall-clock tests alone (pipelines/suite_passes.py)
     nox -s milestone -- milestone M6    run a milestone gate (invoke milestone M6)
     nox -s lint            ruff check + format check, actionlint + zizmor on .github/workflows
     nox -s bench           run every benchmark in benchmarks/
@@ -36,6 +37,7 @@ from pipelines.interpreters import (  # noqa: E402
     find_python,
     missing_python_message,
 )
+from pipelines.suite_passes import PASSES as SUITE_PASSES  # noqa: E402
 
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 PACKAGES = ("wire", "transport", "tracer", "gui", "tddprose", "tpr")
@@ -109,7 +111,9 @@ def tests_session(version: str):
         # freeze: tests/packaging/test_tracer_package.py builds the GUI binary
         install_packages(session, "test", "freeze")
         env = {"QT_QPA_PLATFORM": "offscreen", **TPR_ENV, **validation_env(version)}
-        session.run("python", "-m", "pytest", *session.posargs, env=env)
+        # pytest arguments given: exactly those; none: the whole suite in its two passes
+        for extra in (session.posargs,) if session.posargs else SUITE_PASSES:
+            session.run("python", "-m", "pytest", *extra, env=env)
 
     tests.__doc__ = f"Install every package and run the whole suite on Python {version}."
     return nox.session(name=f"tests-{version}", python=str(interpreter))(tests)

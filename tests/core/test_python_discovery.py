@@ -505,6 +505,7 @@ def test_candidates_are_deduplicated_by_absolute_path(tmp_path, monkeypatch):
     ]
 
 
+@pytest.mark.timing
 def test_candidates_are_probed_in_parallel_one_process_each(tmp_path, monkeypatch):
     delay = 0.7
     logs = [tmp_path / f"started-{n}.log" for n in range(3)]

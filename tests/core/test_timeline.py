@@ -588,6 +588,7 @@ def last_own_seq(i: int, position: int) -> int | None:
     return seq if seq >= 0 else None
 
 
+@pytest.mark.timing
 def test_state_at_is_fast_on_a_million_captures():
     timeline = million()
     assert len(timeline) == MILLION

@@ -219,6 +219,7 @@ def test_an_exception_is_shown_with_a_clickable_frame(qtbot, make_window, tmp_pa
     assert window.code.textCursor().blockNumber() + 1 == 6
 
 
+@pytest.mark.timing
 def test_stop_ends_the_run_within_two_seconds_and_the_window_stays_responsive(
     qtbot, make_window, tmp_path
 ):

@@ -509,12 +509,14 @@ def _median_update_ms(x, repeats=5):
     return statistics.median(times) * 1e3
 
 
+@pytest.mark.timing
 def test_update_of_2_20_real_samples_is_fast():
     """A coarse regression gate (the benchmark lives elsewhere): ~20 ms measured."""
     x = np.random.default_rng(RNG_SEED).standard_normal(2**20)
     assert _median_update_ms(x) < 50.0
 
 
+@pytest.mark.timing
 def test_update_of_2_20_complex_samples_is_not_slow():
     """A full complex FFT is ~2x an rfft (~45 ms measured); the gate is looser."""
     rng = np.random.default_rng(RNG_SEED)

@@ -222,6 +222,7 @@ def test_header_longer_than_max_header_bytes_is_refused_before_parsing(monkeypat
     assert decode_message(frame, max_header_bytes=len(frame)).payload == [{}] * 1000
 
 
+@pytest.mark.timing
 def test_default_header_limit_refuses_a_huge_header_of_empty_objects_quickly():
     count = DEFAULT_MAX_HEADER_BYTES // 3 + 1
     frame = raw_frame(header_text(payload="[" + ",".join(["{}"] * count) + "]"))

@@ -599,6 +599,7 @@ ENDLESS = {
 }
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("kind", list(ENDLESS))
 def test_stop_ends_an_endless_script_within_a_second(tmp_path, launch, kind, record_property):
     script = write(tmp_path, "endless.py", "print('running', flush=True)\n" + ENDLESS[kind])
