@@ -25,6 +25,20 @@ print("filtered", len(signal), "samples")
 """
 Y_LINE, ENERGY_LINE, START_LINE = 10, 12, 8
 
+# A filter design that raises: an even tap count where it needs an odd one (line 6).
+CRASH = """\
+import numpy as np
+
+
+def design(n_taps):
+    if n_taps % 2 == 0:
+        raise ValueError(f"need an odd tap count, got {n_taps}")
+    return np.ones(n_taps) / n_taps
+
+
+taps = design(16)
+"""
+
 
 def fir_energy_truth() -> tuple[np.ndarray, np.ndarray]:
     """(the 8 filtered blocks as rows, the running energy after each block)."""

@@ -22,26 +22,13 @@ from PyQt6.QtGui import QTextCursor
 
 from pyprobe.core.probes import ProbeState
 from pyprobe.gui.main_window import MainWindow
-from tests._support.dsp import ENERGY_LINE, START_LINE, Y_LINE, fir_energy_truth
+from tests._support.dsp import CRASH, ENERGY_LINE, START_LINE, Y_LINE, fir_energy_truth
 from tests._support.dsp import FIR_ENERGY as FIR
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
 
 RUN_TIMEOUT_MS = 20_000
 
-
-CRASH = """\
-import numpy as np
-
-
-def design(n_taps):
-    if n_taps % 2 == 0:
-        raise ValueError(f"need an odd tap count, got {n_taps}")
-    return np.ones(n_taps) / n_taps
-
-
-taps = design(16)
-"""
 
 NCO = """\
 import math

@@ -28,7 +28,7 @@ from pipelines.interpreters import SUPPORTED_PYTHONS, find_python
 from pyprobe.core.probes import ProbeState
 from pyprobe.gui.main_window import MainWindow
 from pyprobe_wire import MessageType
-from tests._support.dsp import ENERGY_LINE, START_LINE, Y_LINE, fir_energy_truth
+from tests._support.dsp import CRASH, ENERGY_LINE, START_LINE, Y_LINE, fir_energy_truth
 from tests._support.dsp import FIR_ENERGY as FIR
 from tests._support.fake_gui import probe_values
 
@@ -226,19 +226,6 @@ def qpsk_truth() -> np.ndarray:
     angle += np.pi / 4 * np.where(bits[:, 0] == 1, np.where(bits[:, 1] == 0, 3, -3), 0)
     return np.exp(1j * (angle + 2 * np.pi * 0.0005 * np.arange(512)))
 
-
-CRASH = """\
-import numpy as np
-
-
-def design(n_taps):
-    if n_taps % 2 == 0:
-        raise ValueError(f"need an odd tap count, got {n_taps}")
-    return np.ones(n_taps) / n_taps
-
-
-taps = design(16)
-"""
 
 # Runs until the test creates the file named by its first argument.
 FREE_RUNNING = """\
