@@ -250,3 +250,61 @@ def test_the_snapshot_writer_gives_the_bytes_of_canonical_json():
     assert snapshot.to_text() == expected
     empty = {"aliases": {}, "behaviors": {}, "version": 1}
     assert Snapshot().to_text() == json.dumps(empty, indent=2) + "\n"
+
+
+def test_a_graph_rebuilt_from_its_own_snapshot_keeps_every_status_and_reason():
+    tests = collect_tests(
+        {
+            "tests/auth/test_login.py": "def test_same(): pass\n",
+            "tests/auth/login_test.py": "def test_same(): pass\n",
+            "tests/auth/test_other.py": "def test_plain(): assert 1\n",
+        }
+    )
+    generated = replace(
+        tests[-1], name="test_generated", test_id="test:pytest:gen", source="runner"
+    )
+    tests = [*tests[:-1], replace(tests[-1], source="both"), generated]
+    first = build_graph(tests, Snapshot(), CONFIG, runner_used=True)
+    second = build_graph(tests, snapshot_from_graph(first, Snapshot()), CONFIG, runner_used=True)
+
+    def summary(built):
+        return [(b.behavior_id, b.title, b.status, b.reasons) for b in built.behaviors]
+
+    assert summary(second) == summary(first)
+    assert [b.confidence for b in second.behaviors if "~" in b.behavior_id] == [0.5] * 3
+    statuses = {b.behavior_id.split("~")[0]: b.status for b in first.behaviors}
+    assert statuses == {
+        "auth.login.same": NEEDS_REVIEW,
+        "auth.other.generated": NEEDS_REVIEW,
+        "auth.other.plain": OK,
+    }
+
+
+def test_approving_a_minted_behavior_in_the_snapshot_makes_it_ok():
+    files = {
+        "tests/auth/test_login.py": "def test_same(): assert 1\n",
+        "tests/auth/login_test.py": "def test_same(): assert 1\n",
+    }
+    first = graph(files)
+    snapshot = snapshot_from_graph(first, Snapshot())
+    approved = replace(
+        snapshot,
+        behaviors={
+            k: replace(v, provenance="human_approved") for k, v in snapshot.behaviors.items()
+        },
+    )
+    second = graph(files, approved)
+    assert {b.status for b in second.behaviors} == {OK}
+
+
+def test_a_minted_id_stays_and_turns_ok_once_nothing_else_claims_its_inferred_id():
+    both = {
+        "tests/auth/test_login.py": "def test_same(): assert 1\n",
+        "tests/auth/login_test.py": "def test_same(): assert 1\n",
+    }
+    first = graph(both)
+    snapshot = snapshot_from_graph(first, Snapshot())
+    alone = graph({"tests/auth/test_login.py": "def test_same(): assert 1\n"}, snapshot)
+    kept = [b for b in alone.behaviors if b.evidence]
+    assert len(kept) == 1 and kept[0].behavior_id.startswith("auth.login.same~")
+    assert kept[0].status == OK and kept[0].confidence == 0.95

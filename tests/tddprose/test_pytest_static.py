@@ -53,7 +53,7 @@ def test_module_functions_and_class_methods_become_tests_with_suite_paths():
     assert ir.file_fingerprint.startswith("sha256:")
 
 
-def test_title_comes_from_the_docstring_first_line_else_the_humanised_name():
+def test_title_is_the_first_sentence_of_the_first_docstring_paragraph_else_the_humanised_name():
     ir = parse(
         '''
         def test_with_doc():
@@ -62,13 +62,208 @@ def test_title_comes_from_the_docstring_first_line_else_the_humanised_name():
             More detail that is not the title.
             """
 
+        def test_wrapped_doc():
+            """Unknown email and wrong password give the same
+            generic error, whatever the user typed.
+
+            More detail that is not the title.
+            """
+
+        def test_two_sentences():
+            """Refunds are capped at the charge. Partial refunds
+            add up to at most the charge."""
+
+        def test_abbreviation():
+            """Values, e.g. 1.5 or np.nan, round
+            to the nearest even number."""
+
         def test_humanised_when_no_docstring():
             pass
         '''
     )
     tests = by_name(ir)
     assert tests["test_with_doc"].title == "Unknown email and wrong password give the same error."
+    assert tests["test_wrapped_doc"].title == (
+        "Unknown email and wrong password give the same generic error, whatever the user typed."
+    )
+    assert tests["test_two_sentences"].title == "Refunds are capped at the charge."
+    assert tests["test_abbreviation"].title == (
+        "Values, e.g. 1.5 or np.nan, round to the nearest even number."
+    )
     assert tests["test_humanised_when_no_docstring"].title == "Humanised when no docstring"
+
+
+def test_unittest_testcase_subclasses_are_tests_whatever_their_class_name():
+    ir = parse(
+        """
+        import unittest
+        import unittest as ut
+        from unittest import TestCase
+        from unittest import IsolatedAsyncioTestCase as AsyncCase
+
+        class AdderTests(unittest.TestCase):
+            def test_basic(self):
+                self.assertEqual(1 + 1, 2)
+
+            def helper(self):
+                pass
+
+        class BaseCase(unittest.TestCase):
+            pass
+
+        class ParserChecks(BaseCase):
+            def test_indirect(self):
+                pass
+
+        class DeeperChecks(ParserChecks):
+            def test_deeper(self):
+                pass
+
+        class Imported(TestCase):
+            def testCamel(self):
+                pass
+
+        class Aliased(ut.TestCase):
+            def test_aliased(self):
+                pass
+
+        class Async(AsyncCase):
+            async def test_async(self):
+                pass
+
+        class Helper:
+            def test_not_a_test(self):
+                pass
+
+        class Mixin(object):
+            def test_mixin(self):
+                pass
+        """
+    )
+    assert sorted(t.nodeid.split("::", 1)[1] for t in ir.tests) == [
+        "AdderTests::test_basic",
+        "Aliased::test_aliased",
+        "Async::test_async",
+        "DeeperChecks::test_deeper",
+        "DeeperChecks::test_indirect",
+        "Imported::testCamel",
+        "ParserChecks::test_indirect",
+    ]
+    tests = by_name(ir)
+    assert tests["test_basic"].suite_path == ("auth", "test_login", "AdderTests")
+    assert tests["test_basic"].test_id == "test:pytest:auth/test_login/AdderTests:test_basic"
+
+
+def test_a_class_gets_the_test_methods_it_inherits_from_classes_of_its_module():
+    ir = parse(
+        """
+        import pytest
+
+        class Mixin:
+            @pytest.mark.slow
+            def test_shared(self):
+                assert self.value == 1
+
+        @pytest.mark.network
+        class TestBase(Mixin):
+            def test_base(self):
+                pass
+
+        class TestChild(TestBase):
+            value = 1
+
+            def test_base(self):
+                pass
+        """
+    )
+    found = {t.nodeid.split("::", 1)[1]: t for t in ir.tests}
+    assert sorted(found) == [
+        "TestBase::test_base",
+        "TestBase::test_shared",
+        "TestChild::test_base",
+        "TestChild::test_shared",
+    ]
+    inherited = found["TestChild::test_shared"]
+    assert inherited.suite_path == ("auth", "test_login", "TestChild")
+    assert set(inherited.markers) == {"network", "slow"}  # the bases' marks apply
+    assert inherited.assertions == found["TestBase::test_shared"].assertions
+    assert set(found["TestChild::test_base"].markers) == {"network"}
+
+
+def test_a_testcase_base_imported_from_another_library_is_not_unittest():
+    ir = parse(
+        """
+        from mylib import TestCase
+
+        class Checks(TestCase):
+            def test_x(self):
+                pass
+        """
+    )
+    assert ir.tests == ()
+
+
+def test_unittest_method_titles_carry_their_class_meaning():
+    ir = parse(
+        '''
+        import unittest
+
+        class AdderTests(unittest.TestCase):
+            def test_basic(self):
+                pass
+
+        class TestParseFloat(unittest.TestCase):
+            def test_0(self):
+                pass
+
+        class HTTPServerTestCase(unittest.TestCase):
+            def test_False(self):
+                pass
+
+        class QueueSpec(unittest.TestCase):
+            def testRotate(self):
+                pass
+
+            def test_documented(self):
+                """A docstring wins over the heuristic."""
+
+        class TestPlainPytest:
+            def test_plain(self):
+                pass
+        '''
+    )
+    tests = by_name(ir)
+    assert tests["test_basic"].title == "Adder: basic"
+    assert tests["test_0"].title == "Parse float: 0"
+    assert tests["test_False"].title == "HTTP server: False"
+    assert tests["testRotate"].title == "Queue spec: Rotate"
+    assert tests["test_documented"].title == "A docstring wins over the heuristic."
+    assert tests["test_plain"].title == "Plain"
+
+
+def test_unittest_skip_and_expected_failure_decorators_are_inactive():
+    ir = parse(
+        """
+        import unittest
+
+        class AdderTests(unittest.TestCase):
+            @unittest.skip("later")
+            def test_skipped(self):
+                pass
+
+            @unittest.expectedFailure
+            def test_expected_to_fail(self):
+                pass
+
+            @unittest.skipIf(True, "conditional")
+            def test_conditional(self):
+                pass
+        """
+    )
+    tests = by_name(ir)
+    assert tests["test_skipped"].status == SKIP
+    assert tests["test_expected_to_fail"].status == XFAIL
+    assert tests["test_conditional"].status == ACTIVE
 
 
 def test_anchor_comments_above_the_decorators_or_in_the_body_and_the_marker_are_read():
@@ -128,6 +323,14 @@ def test_parametrize_cases_get_pytest_ids_and_stack_like_pytest():
         @pytest.mark.parametrize("x", [1, 2], ids=["low", "high"])
         def test_explicit_ids(x):
             pass
+
+        @pytest.mark.parametrize("x", ["", "a"])
+        def test_empty_string(x):
+            pass
+
+        @pytest.mark.parametrize("x", [1, 2], ids=["", "b"])
+        def test_empty_explicit_id(x):
+            pass
         """
     )
     tests = by_name(ir)
@@ -137,6 +340,8 @@ def test_parametrize_cases_get_pytest_ids_and_stack_like_pytest():
     assert tests["test_dynamic"].parameters == ()
     assert tests["test_dynamic"].dynamic_parameters is True
     assert [p.name for p in tests["test_explicit_ids"].parameters] == ["low", "high"]
+    assert [p.name for p in tests["test_empty_string"].parameters] == ["", "a"]
+    assert [p.name for p in tests["test_empty_explicit_id"].parameters] == ["", "b"]
     assert all(p.hash.startswith("sha256:") for p in tests["test_literal_cases"].parameters)
 
 

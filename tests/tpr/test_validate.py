@@ -65,7 +65,7 @@ def test_ac5_matching_environment_logs_ok_and_runs(repo):
             ENV,
             "LOCK_HASH_MISMATCH",
         ),
-        (None, {"TPR_SEED": "12345"}, "ENV_VAR_MISSING"),
+        (None, {**ENV, "TPR_REQUIRED_ENV": "DEPLOY_REGION"}, "ENV_VAR_MISSING"),
         (None, {**ENV, "TPR_SEED": "twelve"}, "SEED_NOT_NUMERIC"),
         (lambda root: edit_signature(root, "platform", "os", "Plan9"), ENV, "OS_MISMATCH"),
         (lambda root: edit_signature(root, "platform", "arch", "sparc"), ENV, "ARCH_MISMATCH"),
@@ -133,3 +133,29 @@ def test_ac5_validation_takes_under_a_second(repo):
         timings.append(time.perf_counter() - start)
         assert result.status == "ok"
     assert statistics.median(timings) < 1.0
+
+
+def test_validate_right_after_recording_passes_without_exporting_the_defaulted_variables(
+    tmp_path,
+):
+    root = make_repo(tmp_path / "repo", {"test_marker.py": MARKER_TEST})
+    assert run_tpr(root, "signature", "--record").returncode == 0
+    result = run_tpr(root, "validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ENV_VAR_MISSING" not in result.stdout + result.stderr
+
+
+def test_a_required_variable_without_a_default_is_still_reported_missing(repo):
+    result = run_tpr(repo, "validate", TPR_REQUIRED_ENV="TPR_SEED,DEPLOY_REGION")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "env.DEPLOY_REGION" in result.stderr
+    assert "env.TPR_SEED" not in result.stderr
+
+
+def test_a_passing_validation_removes_the_failure_file_of_an_earlier_mismatch(repo):
+    assert run_tpr(repo, "validate", TPR_SEED="twelve").returncode == 3
+    failure = repo / ".tpr" / "env.validation.failure.json"
+    assert failure.exists()
+    result = run_tpr(repo, "validate", **ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not failure.exists()

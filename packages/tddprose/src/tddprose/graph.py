@@ -9,14 +9,14 @@ marked ``needs_review``. Tests that disappeared leave their behaviors
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from functools import cache
 
 from tddprose.config import Config
 from tddprose.discovery import matches
 from tddprose.identity import sha256_tag, slug
-from tddprose.ir import ACTIVE, Diagnostic, TestIR
+from tddprose.ir import ACTIVE, SKIPPED_BY_RUNNER, Diagnostic, TestIR
 from tddprose.model import (
     AUTO_ACCEPTED,
     BEHAVIOR,
@@ -37,6 +37,9 @@ INTERNAL_MARKERS = frozenset(
     {"snapshot", "benchmark", "perf", "performance", "fuzz", "property", "given"}
 )
 INTERNAL_FIXTURES = frozenset({"benchmark", "snapshot", "snapshot_json", "data_regression"})
+
+# Separates a heuristic id from the hash that makes a minted id unique (``a.b~1f2e3d``).
+MINTED = "~"
 
 CONFIDENCE_ANCHOR = 1.0
 CONFIDENCE_APPROVED = 1.0
@@ -141,6 +144,7 @@ def build_graph(
     anchored_ids = {a for t in tests for a in t.anchors}
     heuristic_owners: dict[str, set[str]] = defaultdict(set)
     unresolved = []
+    minted_bound = []
     for test in tests:
         reasons = _source_reasons(test, runner_used, all_diagnostics)
         if test.anchors:
@@ -162,6 +166,9 @@ def build_graph(
         bound = bindings.get(test.test_id)
         if bound is not None and bound not in anchored_ids:
             approved = snapshot.behaviors[bound].approved
+            if MINTED in bound and not approved:
+                minted_bound.append((test, bound, reasons))
+                continue
             confidence = CONFIDENCE_APPROVED if approved else CONFIDENCE_SNAPSHOT
             claims[bound].append(_Claim(test, confidence, reasons))
             continue
@@ -169,6 +176,24 @@ def build_graph(
         unresolved.append((test, candidate, reasons))
         heuristic_owners[candidate].add(test.test_id)
     live_snapshot_ids = {behavior_id for behavior_id in snapshot.behaviors if behavior_id in claims}
+    if minted_bound:
+        # An id minted by an earlier sync keeps its needs_review for as long as what
+        # made it ambiguous holds, judged as that sync judged it (so that sync --apply
+        # is a fixed point); once it no longer holds, the id stays and is ok.
+        unanchored = Counter(heuristic_id(t) for t in tests if not t.anchors)
+        for test, bound, reasons in minted_bound:
+            candidate = heuristic_id(test)
+            ambiguous = (
+                unanchored[candidate] > 1
+                or candidate in anchored_ids
+                or candidate in live_snapshot_ids
+                or test.source == "runner"
+            )
+            if ambiguous:
+                why = _ambiguity(test, candidate)
+                claims[bound].append(_Claim(test, CONFIDENCE_AMBIGUOUS, [*reasons, why]))
+            else:
+                claims[bound].append(_Claim(test, CONFIDENCE_SNAPSHOT, reasons))
     for test, candidate, reasons in unresolved:
         ambiguous = (
             len(heuristic_owners[candidate]) > 1
@@ -177,12 +202,8 @@ def build_graph(
             or test.source == "runner"
         )
         if ambiguous:
-            minted = f"{candidate}~{sha256_tag(test.test_id, 6)[7:]}"
-            why = (
-                "collected by the runner only (dynamic name)"
-                if test.source == "runner"
-                else f"the inferred id {candidate} is claimed by another test"
-            )
+            minted = f"{candidate}{MINTED}{sha256_tag(test.test_id, 6)[7:]}"
+            why = _ambiguity(test, candidate)
             claims[minted].append(_Claim(test, CONFIDENCE_AMBIGUOUS, [*reasons, why]))
         else:
             claims[candidate].append(_Claim(test, CONFIDENCE_HEURISTIC, reasons))
@@ -208,8 +229,14 @@ def build_graph(
     return BehaviorGraph(tuple(behaviors), {t.test_id: t for t in tests}, tuple(all_diagnostics))
 
 
+def _ambiguity(test: TestIR, candidate: str) -> str:
+    if test.source == "runner":
+        return "collected by the runner only (dynamic name)"
+    return f"the inferred id {candidate} is claimed by another test"
+
+
 def _source_reasons(test: TestIR, runner_used: bool, diagnostics: list[Diagnostic]) -> list[str]:
-    if not runner_used or test.source == "both":
+    if not runner_used or test.source in ("both", SKIPPED_BY_RUNNER):
         return []
     if test.source == "static":
         diagnostics.append(

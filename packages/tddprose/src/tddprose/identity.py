@@ -63,3 +63,59 @@ def humanise(name: str) -> str:
 
 def normalise_space(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+# A sentence ends at . ! or ? followed by space and a capital letter; not after a
+# common abbreviation or a single capital letter (an initial).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|cf|approx|Mr|Mrs|Ms|Dr|St|No)|\b[A-Z])\.$")
+
+
+def docstring_title(docstring: str) -> str:
+    """A docstring's title: its first paragraph with the lines joined, cut after the
+    first sentence. ``"Adds two\n    numbers. Then more."`` -> ``"Adds two numbers."``."""
+    text = docstring.strip()
+    if not text:
+        return ""
+    paragraph = normalise_space(_PARAGRAPH_BREAK.split(text, 1)[0])
+    start = 0
+    for match in _SENTENCE_END.finditer(paragraph):
+        if not _ABBREVIATION.search(paragraph, start, match.start()):
+            return paragraph[: match.start()]
+    return paragraph
+
+
+_CLASS_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+
+def class_meaning(class_name: str) -> str:
+    """``AdderTests`` -> ``Adder``, ``TestParseFloat`` -> ``Parse float``,
+    ``HTTPServerTestCase`` -> ``HTTP server``: the class name's words without the
+    ``Test``/``Tests``/``TestCase`` affixes."""
+    words = [w for part in class_name.split("_") for w in _CLASS_WORDS.findall(part)]
+    if len(words) > 1 and words[0] in ("Test", "Tests"):
+        words = words[1:]
+    if len(words) > 2 and words[-2:] == ["Test", "Case"]:
+        words = words[:-2]
+    elif len(words) > 1 and words[-1] in ("Test", "Tests", "TestCase"):
+        words = words[:-1]
+    if not words:
+        return class_name
+    shown = [words[0][:1].upper() + words[0][1:]]
+    shown += [w if len(w) > 1 and w.isupper() else w.lower() for w in words[1:]]
+    return " ".join(shown)
+
+
+def unittest_title(class_name: str, method: str) -> str:
+    """The heuristic title of a unittest method keeps its class's meaning:
+    ``AdderTests.test_basic`` -> ``Adder: basic``, ``QueueSpec.test_False`` ->
+    ``Queue spec: False``."""
+    text = method
+    for prefix in ("test_", "test"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    words = " ".join(part for part in text.split("_") if part)
+    meaning = class_meaning(class_name)
+    return f"{meaning}: {words}" if words else meaning

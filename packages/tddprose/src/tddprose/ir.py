@@ -12,6 +12,8 @@ from typing import Any
 ACTIVE = "active"
 SKIP = "skip"
 XFAIL = "xfail"
+# TestIR.source of a test the runner skipped at collection (see TestIR.source).
+SKIPPED_BY_RUNNER = "skipped_by_runner"
 # The anchor comment's tag, for every framework: ``# @tdd-prose:behavior some.id``.
 DEFAULT_ANCHOR_TAG = "@tdd-prose:behavior"
 
@@ -61,7 +63,9 @@ class TestIR:
     markers: tuple[str, ...] = ()
     fixtures: tuple[str, ...] = ()
     status: str = ACTIVE
-    # "static", "runner" or "both": who saw this test (the reconciliation's verdict).
+    # "static", "runner" or "both": who saw this test (the reconciliation's verdict);
+    # "skipped_by_runner": static facts, for a test the runner does not collect on purpose
+    # (its module skipped at collection, e.g. a missing optional dependency).
     source: str = "static"
     # Set when the parametrize cases could not be read statically (not literal lists).
     dynamic_parameters: bool = False

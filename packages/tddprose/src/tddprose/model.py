@@ -37,8 +37,14 @@ class Evidence:
     case: str = ""
 
     @property
+    def is_case(self) -> bool:
+        """One parametrize case: its node id ends with the case id in brackets (an empty
+        id gives ``test_x[]``); a function's node id never ends with ``]``."""
+        return self.nodeid.endswith(f"[{self.case}]")
+
+    @property
     def case_id(self) -> str:
-        return f"{self.test_id}[{self.case}]" if self.case else self.test_id
+        return f"{self.test_id}[{self.case}]" if self.is_case else self.test_id
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,10 @@
 Registers the ``tdd_prose`` marker (``@pytest.mark.tdd_prose("some.behavior")``,
 the marker form of an anchor comment). When ``TDDPROSE_MANIFEST`` names a file,
 writes what pytest collected there at ``pytest_collection_finish``: node ids,
-parametrize ids, markers, anchors, unconditional skip/xfail, collection errors.
+parametrize ids, markers, anchors, unconditional skip/xfail, collection errors; also
+the items the run deselected (``-m``/``-k`` in the project's ``addopts``) and the
+modules it skipped at collection (``pytest.skip(allow_module_level=True)``,
+``pytest.importorskip``), so that those tests are not mistaken for uncollectable ones.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from pathlib import Path
 
 MANIFEST_ENV = "TDDPROSE_MANIFEST"
 ROOT_ENV = "TDDPROSE_ROOT"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 _errors: list[dict] = []
+_skipped: list[dict] = []
+_deselected: list = []
 
 
 def pytest_configure(config) -> None:
@@ -25,12 +30,30 @@ def pytest_configure(config) -> None:
 
 
 def pytest_sessionstart(session) -> None:
-    _errors.clear()  # one manifest per session, even when pytest runs in-process twice
+    # One manifest per session, even when pytest runs in-process twice.
+    _errors.clear()
+    _skipped.clear()
+    _deselected.clear()
 
 
 def pytest_collectreport(report) -> None:
-    if report.failed and os.environ.get(MANIFEST_ENV):
+    if not os.environ.get(MANIFEST_ENV):
+        return
+    if report.failed:
         _errors.append({"nodeid": report.nodeid, "message": str(report.longrepr)[-2000:]})
+    elif report.skipped and report.nodeid:
+        _skipped.append({"nodeid": report.nodeid, "reason": _skip_reason(report.longrepr)})
+
+
+def pytest_deselected(items) -> None:
+    if os.environ.get(MANIFEST_ENV):
+        _deselected.extend(items)
+
+
+def _skip_reason(longrepr) -> str:
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr).strip().splitlines()[-1] if str(longrepr).strip() else ""
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -52,16 +75,26 @@ def _item(item, root: Path) -> dict:
         nodeid = nodeid[: -len(callspec.id) - 2]  # ids may contain "::"
     parts = nodeid.split("::")
     location = item.location
+    cls = getattr(item, "cls", None)
     return {
         "path": _relative(Path(item.path), root),
         "classes": parts[1:-1],
         "function": getattr(item, "originalname", None) or parts[-1].split("[", 1)[0],
         "case": callspec.id if callspec is not None else "",
+        # An empty case id is a case too (``test_x[]``).
+        "parametrized": callspec is not None,
+        "unittest": cls is not None and _is_unittest(cls),
         "markers": names,
         "anchors": sorted(set(anchors)),
         "status": "skip" if skip else ("xfail" if xfail else "active"),
         "line": (location[1] or 0) + 1 if location else 0,
     }
+
+
+def _is_unittest(cls) -> bool:
+    import unittest
+
+    return isinstance(cls, type) and issubclass(cls, unittest.TestCase)
 
 
 def pytest_collection_finish(session) -> None:
@@ -72,6 +105,14 @@ def pytest_collection_finish(session) -> None:
     manifest = {
         "version": MANIFEST_VERSION,
         "items": [_item(item, root) for item in session.items],
+        "deselected": [_item(item, root) for item in _deselected],
+        "skipped": [
+            {
+                **entry,
+                "path": _relative(session.config.rootpath / entry["nodeid"].split("::")[0], root),
+            }
+            for entry in _skipped
+        ],
         "errors": list(_errors),
     }
     Path(target).write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")

@@ -97,7 +97,7 @@ def _behavior_lines(behavior: Behavior, width: int) -> list[str]:
     lines = _wrap(text, width, "- ", "  ")
     seen = set()
     for evidence in behavior.evidence:
-        nodeid = evidence.nodeid.split("[", 1)[0] if evidence.case else evidence.nodeid
+        nodeid = evidence.nodeid[: -len(evidence.case) - 2] if evidence.is_case else evidence.nodeid
         if nodeid in seen:
             continue
         seen.add(nodeid)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from tddprose.adapters.pytest_static import FRAMEWORK, suite_path_for
 from tddprose.errors import RunnerError
-from tddprose.identity import humanise, make_test_id, sha256_tag
-from tddprose.ir import Diagnostic, Locator, Parameter, TestIR
+from tddprose.identity import humanise, make_test_id, sha256_tag, unittest_title
+from tddprose.ir import SKIPPED_BY_RUNNER, Diagnostic, Locator, Parameter, TestIR
 from tddprose.pytest_plugin import MANIFEST_ENV, ROOT_ENV
 
 SECRET_NAMES = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_KEY", re.I)
@@ -91,8 +91,21 @@ def reconcile(
         )
         for error in manifest.get("errors", [])
     ]
+    skipped = _skipped_paths(manifest)
+    for path, reason in sorted(skipped.items()):
+        diagnostics.append(
+            Diagnostic(
+                "info",
+                "runner_skipped_module",
+                f"pytest skipped {path} at collection ({reason}); its tests are read statically",
+                path,
+                0,
+                "",
+            )
+        )
     grouped: dict[tuple, list[dict]] = {}
-    for item in manifest.get("items", []):
+    # Deselected items (the project's own -m/-k) are tests of the project like any other.
+    for item in [*manifest.get("items", []), *manifest.get("deselected", [])]:
         key = (item["path"], tuple(item["classes"]), item["function"])
         grouped.setdefault(key, []).append(item)
     merged = []
@@ -100,10 +113,11 @@ def reconcile(
         key = (test.locator.path, tuple(test.nodeid.split("::")[1:-1]), test.name)
         items = grouped.pop(key, None)
         if items is None:
-            merged.append(replace(test, source="static"))
+            source = SKIPPED_BY_RUNNER if _under(test.locator.path, skipped) else "static"
+            merged.append(replace(test, source=source))
             continue
         static_hashes = {p.name: p.hash for p in test.parameters}
-        cases = [i["case"] for i in items if i["case"]]
+        cases = _cases(items)
         parameters = tuple(
             Parameter(case, static_hashes.get(case) or sha256_tag(case, 16)) for case in cases
         )
@@ -121,13 +135,18 @@ def reconcile(
         first = items[0]
         suite_path = (*suite_path_for(path, suite_roots.get(path, "")), *classes)
         nodeid = "::".join((path, *classes, function))
-        cases = sorted(i["case"] for i in items if i["case"])
+        cases = sorted(_cases(items))
+        title = (
+            unittest_title(classes[-1], function)
+            if classes and first.get("unittest")
+            else humanise(function)
+        )
         merged.append(
             TestIR(
                 test_id=make_test_id(FRAMEWORK, suite_path, function),
                 suite_path=suite_path,
                 name=function,
-                title=humanise(function),
+                title=title,
                 nodeid=nodeid,
                 locator=Locator(path, first["line"], first["line"]),
                 parameters=tuple(Parameter(c, sha256_tag(c, 16)) for c in cases),
@@ -138,3 +157,18 @@ def reconcile(
             )
         )
     return merged, diagnostics
+
+
+def _cases(items: list[dict]) -> list[str]:
+    """The parametrize ids of one function's items; ``""`` (``test_x[]``) is one too.
+    Manifests written before ``parametrized`` existed only knew non-empty ids."""
+    return [i["case"] for i in items if i.get("parametrized", bool(i["case"]))]
+
+
+def _skipped_paths(manifest: dict) -> dict[str, str]:
+    """Modules (or directories) pytest skipped at collection -> the reason it gave."""
+    return {entry["path"]: entry.get("reason", "") for entry in manifest.get("skipped", [])}
+
+
+def _under(path: str, skipped: dict[str, str]) -> bool:
+    return any(path == s or path.startswith(s.rstrip("/") + "/") for s in skipped)

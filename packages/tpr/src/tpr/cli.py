@@ -114,7 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     log = _log(args, config)
     try:
         return run_measured(
-            args.root, config, log, args.pytest_args, coverage=args.coverage
+            args.root, config, log, args.pytest_args, coverage=args.coverage, stream=True
         ).exit_code
     except CoverageRunError as exc:
         raise CommandError(f"tpr run: {exc}", EXIT_FAILED) from None

@@ -39,6 +39,7 @@ def run_under_coverage(
     *,
     env: Mapping[str, str] | None = None,
     report_if: Callable[[PytestResult], bool] = lambda result: True,
+    stream: bool = False,
 ) -> PytestResult:
     """pytest under coverage with the artifacts in ``config.artifacts(root)``; when
     ``report_if(result)``, the data is combined into ``coverage.xml`` there."""
@@ -56,6 +57,7 @@ def run_under_coverage(
         log=log,
         env=env,
         prefix=[*prefix, "-m", "pytest"],
+        stream=stream,
     )
     if not report_if(result):
         return result
@@ -78,20 +80,22 @@ def run_measured(
     pytest_args: Sequence[str],
     *,
     coverage: bool = True,
+    stream: bool = False,
 ) -> PytestResult:
     """`tpr run`: validated, in the configured fail-fast mode, and (``coverage``, CI's
     run) under coverage. Hard mode runs plain pytest: no coverage, no report (the
     emergency path). Soft mode, once it
     stopped at a failure, keeps the partial coverage data but skips the combine and XML
     steps (the plan's "minimal metrics"): ``coverage combine`` + ``coverage xml`` with
-    ``--data-file=.tpr/.coverage`` report it later."""
+    ``--data-file=.tpr/.coverage`` report it later. ``stream``: show pytest's output as
+    it runs (the `tpr run` command), besides keeping it in the result."""
     artifacts = config.artifacts(root)
     args = ["--tpr-validate", "--failfast-mode", config.failfast_mode, *pytest_args]
     if not coverage or config.failfast_mode == "hard":
-        return run_pytest([f"--tpr-dir={artifacts}", *args], root=root, log=log)
+        return run_pytest([f"--tpr-dir={artifacts}", *args], root=root, log=log, stream=stream)
 
     def complete(result: PytestResult) -> bool:
         # Soft mode stops at the first failure (exit 1; 2 when xdist interrupts).
         return not (config.failfast_mode == "soft" and result.exit_code in (1, 2))
 
-    return run_under_coverage(root, config, log, args, report_if=complete)
+    return run_under_coverage(root, config, log, args, report_if=complete, stream=stream)

@@ -23,6 +23,9 @@ from .signature import (
 )
 
 FAILURE_NAME = "env.validation.failure.json"
+# Required variables that are also tpr settings: when unset, [tool.tpr] or tpr's
+# default supplies the value, so they are never missing (TPR_SEED, TPR_FAILFAST_MODE).
+DEFAULTED_ENV = frozenset(env for env, _ in KEYS.values() if env)
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,8 @@ def compare(
             f"run on {recorded['platform'][key]}, or {rerecord}",
         )
     for name in config.required_env:
+        if name in DEFAULTED_ENV:
+            continue  # unset: the configured value or tpr's default applies
         if not environ.get(name, "").strip():
             reasons.append(
                 Reason("ENV_VAR_MISSING", f"env.{name}", "set", None, f"export {name}=...")
@@ -188,6 +193,8 @@ def run_validation(
             elapsed_s=round(elapsed, 6),
         )
     else:
+        # A failure artifact describes the last validation only: a pass retires it.
+        (artifacts / FAILURE_NAME).unlink(missing_ok=True)
         log.emit("environment_validation_ok", elapsed_s=round(elapsed, 6), signature=str(path))
     return result
 

@@ -2,7 +2,11 @@
 
 Nothing from the file runs. pytest's default discovery rules are mirrored:
 modules ``test_*.py`` / ``*_test.py``, functions ``test*`` at module level and in
-``Test*`` classes without ``__init__`` (nested classes included). A file with
+``Test*`` classes without ``__init__`` (nested classes included), and methods
+``test*`` of ``unittest.TestCase`` subclasses whatever their name (the base named as
+``unittest.TestCase``, an imported ``TestCase``, or a TestCase subclass defined
+earlier in the same module). A collected class also gets the test methods it
+inherits from classes of the same module, as pytest collects them. A file with
 syntax errors is still read (tree-sitter recovers), and marked ``parse_error``.
 """
 
@@ -16,7 +20,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import PurePosixPath
 
-from tddprose.identity import humanise, make_test_id, normalise_space, sha256_tag
+from tddprose.identity import (
+    docstring_title,
+    humanise,
+    make_test_id,
+    sha256_tag,
+    unittest_title,
+)
 from tddprose.ir import (
     ACTIVE,
     DEFAULT_ANCHOR_TAG,
@@ -31,7 +41,7 @@ from tddprose.ir import (
 )
 
 FRAMEWORK = "pytest"
-ADAPTER_VERSION = "1"
+ADAPTER_VERSION = "2"
 ANCHOR_MARK = "tdd_prose"
 _ID_CHARS = r"([A-Za-z0-9_][A-Za-z0-9_.\-]*)"
 _COMPARISONS = {
@@ -47,6 +57,21 @@ _COMPARISONS = {
     "is not": "not_identity",
 }
 _LITERAL_TYPES = {"string", "integer", "float", "true", "false", "none", "concatenated_string"}
+# unittest's TestCase classes, which pytest collects whatever a subclass is named.
+_UNITTEST_CASES = frozenset({"TestCase", "IsolatedAsyncioTestCase"})
+# Statements whose blocks still run at import time (imports inside try/if count).
+_MODULE_BLOCKS = frozenset(
+    {
+        "if_statement",
+        "elif_clause",
+        "else_clause",
+        "try_statement",
+        "except_clause",
+        "finally_clause",
+        "with_statement",
+        "block",
+    }
+)
 _CONTEXT_CHECKS = {"raises": "raises", "warns": "warns", "deprecated_call": "warns"}
 _UNITTEST_KINDS = {
     "assertEqual": "equals",
@@ -197,6 +222,12 @@ def _read_mark(expression, marks: _Marks) -> None:
     if name in ("given", "hypothesis.given"):
         marks.names.append("given")
         return
+    if name in ("unittest.skip", "skip") and expression.type == "call":
+        marks.status = SKIP  # unittest's unconditional skip (pytest's is pytest.mark.skip)
+        return
+    if name in ("unittest.expectedFailure", "expectedFailure"):
+        marks.status = marks.status if marks.status == SKIP else XFAIL
+        return
     for prefix in ("pytest.mark.", "mark."):
         if name.startswith(prefix):
             mark = name[len(prefix) :]
@@ -314,7 +345,12 @@ def _cases(arguments) -> list[tuple[str, str]] | None:
                 values = list(value)
             else:
                 values = [_NOT_LITERAL] * len(argnames)
-        if explicit_ids is not None and index < len(explicit_ids) and explicit_ids[index]:
+        # An explicit "" is an id too (pytest's ``test_x[]``); None asks for the default.
+        if (
+            explicit_ids is not None
+            and index < len(explicit_ids)
+            and explicit_ids[index] is not None
+        ):
             case_id = str(explicit_ids[index])
         if case_id is None:
             case_id = "-".join(
@@ -408,25 +444,18 @@ class _FileReader:
     def read(self) -> tuple[TestIR, ...]:
         module_marks = _Marks()
         tests: list[TestIR] = []
+        self.unittest_classes = _unittest_classes(self.root)
+        self.module_classes: dict[str, tuple] = {}
         self._read_body(self.root, (), module_marks, tests)
         return tuple(tests)
 
-    def _read_body(self, body, classes, inherited: _Marks, tests) -> None:
-        marks = _Marks(list(inherited.names), list(inherited.anchors), [], inherited.status)
+    def _read_body(self, body, classes, inherited: _Marks, tests, unittest=False) -> set[str]:
+        """Read the tests of a module or class body; return the test names defined in it."""
+        marks = _body_marks(body, inherited)
         children = body.named_children
+        names: set[str] = set()
         for child in children:
-            if child.type == "expression_statement" and child.named_children:
-                assignment = child.named_children[0]
-                if assignment.type == "assignment":
-                    left = assignment.child_by_field_name("left")
-                    right = assignment.child_by_field_name("right")
-                    if left is not None and right is not None and _text(left) == "pytestmark":
-                        _marks_from_pytestmark(right, marks)
-        for child in children:
-            definition, decorators = child, []
-            if child.type == "decorated_definition":
-                definition = child.child_by_field_name("definition")
-                decorators = [d for d in child.named_children if d.type == "decorator"]
+            definition, decorators = _definition(child)
             if definition is None:
                 continue
             name_node = definition.child_by_field_name("name")
@@ -438,12 +467,67 @@ class _FileReader:
                 if decorator.named_children:
                     _read_mark(decorator.named_children[0], own)
             own.anchors.extend(self._comment_anchors(child))
-            if definition.type == "class_definition" and name.startswith("Test"):
-                class_body = definition.child_by_field_name("body")
-                if class_body is not None and not _has_init(class_body):
-                    self._read_body(class_body, (*classes, name), marks.merged(own), tests)
+            if definition.type == "class_definition":
+                if not classes:
+                    self.module_classes[name] = (child, definition, own)
+                if unittest:
+                    continue  # unittest does not collect nested classes
+                if not classes and child.id in self.unittest_classes:
+                    self._read_class(definition, name, classes, marks.merged(own), tests, True)
+                elif name.startswith("Test"):
+                    class_body = definition.child_by_field_name("body")
+                    if class_body is not None and not _has_init(class_body):
+                        self._read_class(definition, name, classes, marks.merged(own), tests)
             elif definition.type == "function_definition" and name.startswith("test"):
-                tests.append(self._test(child, definition, name, classes, marks.merged(own)))
+                names.add(name)
+                tests.append(
+                    self._test(child, definition, name, classes, marks.merged(own), unittest)
+                )
+        return names
+
+    def _read_class(self, definition, name, classes, marks: _Marks, tests, unittest=False):
+        class_body = definition.child_by_field_name("body")
+        if class_body is None:
+            return
+        path = (*classes, name)
+        # Bases are resolved among module-level classes only. Their marks apply to this
+        # class's tests too (pytest reads marks along the class's MRO).
+        bases = self._bases(definition, {name}) if not classes else []
+        for _, base, base_marks in bases:
+            marks = marks.merged(_body_marks(base.child_by_field_name("body"), base_marks))
+        seen = self._read_body(class_body, path, marks, tests, unittest)
+        marks = _body_marks(class_body, marks)
+        for _, base, _ in bases:
+            for child in base.child_by_field_name("body").named_children:
+                method, decorators = _definition(child)
+                if method is None or method.type != "function_definition":
+                    continue
+                method_name = _text(method.child_by_field_name("name"))
+                if not method_name.startswith("test") or method_name in seen:
+                    continue
+                seen.add(method_name)
+                own = _Marks()
+                for decorator in decorators:
+                    if decorator.named_children:
+                        _read_mark(decorator.named_children[0], own)
+                own.anchors.extend(self._comment_anchors(child))
+                tests.append(
+                    self._test(child, method, method_name, path, marks.merged(own), unittest)
+                )
+
+    def _bases(self, definition, visiting: set[str]):
+        """The classes of this module that ``definition`` inherits from, nearest first
+        (depth first, each once): where its inherited test methods come from."""
+        found = []
+        for base_name in _base_names(definition):
+            entry = self.module_classes.get(base_name)
+            if entry is None or base_name in visiting:
+                continue
+            visiting.add(base_name)
+            outer, base, base_marks = entry
+            found.append((outer, base, base_marks))
+            found.extend(self._bases(base, visiting))
+        return found
 
     def _comment_anchors(self, node) -> list[str]:
         anchors = []
@@ -455,7 +539,7 @@ class _FileReader:
         anchors.reverse()
         return anchors
 
-    def _test(self, outer, definition, name, classes, marks: _Marks) -> TestIR:
+    def _test(self, outer, definition, name, classes, marks: _Marks, unittest=False) -> TestIR:
         start, end = outer.start_point[0], definition.end_point[0]
         lo = bisect.bisect_left(self.anchor_starts, definition.start_point[0])
         hi = bisect.bisect_right(self.anchor_starts, end)
@@ -468,7 +552,8 @@ class _FileReader:
             test_id=make_test_id(FRAMEWORK, suite_path, name),
             suite_path=suite_path,
             name=name,
-            title=_docstring_title(definition) or humanise(name),
+            title=_docstring_title(definition)
+            or (unittest_title(classes[-1], name) if unittest else humanise(name)),
             nodeid=nodeid,
             locator=Locator(self.path, start + 1, end + 1),
             parameters=parameters,
@@ -489,6 +574,103 @@ class _FileReader:
             if assertion is not None:
                 found.append(assertion)
         return tuple(found)
+
+
+def _definition(child):
+    """``(definition, decorators)`` of a statement; definition None when it is none."""
+    if child.type == "decorated_definition":
+        definition = child.child_by_field_name("definition")
+        return definition, [d for d in child.named_children if d.type == "decorator"]
+    if child.type in ("class_definition", "function_definition"):
+        return child, []
+    return None, []
+
+
+def _body_marks(body, inherited: _Marks) -> _Marks:
+    """``inherited`` plus what the body's ``pytestmark = ...`` says."""
+    marks = _Marks(list(inherited.names), list(inherited.anchors), [], inherited.status)
+    for child in body.named_children if body is not None else []:
+        if child.type == "expression_statement" and child.named_children:
+            assignment = child.named_children[0]
+            if assignment.type == "assignment":
+                left = assignment.child_by_field_name("left")
+                right = assignment.child_by_field_name("right")
+                if left is not None and right is not None and _text(left) == "pytestmark":
+                    _marks_from_pytestmark(right, marks)
+    return marks
+
+
+def _base_names(definition) -> list[str]:
+    """The dotted names of a class's bases (keyword arguments such as metaclass= skipped)."""
+    superclasses = definition.child_by_field_name("superclasses")
+    if superclasses is None:
+        return []
+    return [
+        _dotted(node)
+        for node in superclasses.named_children
+        if node.type in ("identifier", "attribute")
+    ]
+
+
+def _module_statements(root):
+    """Top-level statements, including those inside module-level if/try/with blocks."""
+    stack = list(reversed(root.named_children))
+    while stack:
+        node = stack.pop()
+        if node.type in _MODULE_BLOCKS:
+            stack.extend(reversed(node.named_children))
+        else:
+            yield node
+
+
+def _unittest_classes(root) -> set[int]:
+    """Ids of the module-level class nodes that subclass ``unittest.TestCase``:
+    through ``unittest.TestCase`` (or an alias of the module), an imported
+    ``TestCase``, or a class of this module defined earlier that does."""
+    modules: set[str] = set()
+    cases: set[str] = set()
+    subclasses: set[str] = set()
+    found: set[int] = set()
+    for node in _module_statements(root):
+        if node.type == "import_statement":
+            for item in node.named_children:
+                if item.type == "dotted_name" and _text(item).split(".")[0] == "unittest":
+                    modules.add("unittest")
+                elif item.type == "aliased_import":
+                    target = item.child_by_field_name("name")
+                    alias = item.child_by_field_name("alias")
+                    if target is not None and alias is not None and _text(target) == "unittest":
+                        modules.add(_text(alias))
+        elif node.type == "import_from_statement":
+            module = node.child_by_field_name("module_name")
+            if module is None or _text(module) != "unittest":
+                continue
+            for item in node.children_by_field_name("name"):
+                target, alias = item, item
+                if item.type == "aliased_import":
+                    target = item.child_by_field_name("name")
+                    alias = item.child_by_field_name("alias")
+                if target is not None and alias is not None and _text(target) in _UNITTEST_CASES:
+                    cases.add(_text(alias))
+        else:
+            definition, _ = _definition(node)
+            if definition is None or definition.type != "class_definition":
+                continue
+            name_node = definition.child_by_field_name("name")
+            if name_node is None:
+                continue
+            name = _text(name_node)
+            for base in _base_names(definition):
+                head, _, tail = base.rpartition(".")
+                if (head in modules and tail in _UNITTEST_CASES) or (
+                    not head and (base in cases or base in subclasses)
+                ):
+                    subclasses.add(name)
+                    found.add(node.id)
+                    break
+            else:
+                subclasses.discard(name)  # redefined as something else
+    return found
 
 
 def _has_init(class_body) -> bool:
@@ -528,10 +710,7 @@ def _docstring_title(definition) -> str:
     value = _literal(string)
     if not isinstance(value, str):
         return ""
-    for line in value.strip().splitlines():
-        if line.strip():
-            return normalise_space(line)
-    return ""
+    return docstring_title(value)
 
 
 def _check_call_name(call) -> bool:
