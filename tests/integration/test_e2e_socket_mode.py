@@ -37,6 +37,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.gui, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_MS = 30_000  # every wait has its own deadline: a hang fails the test
 THIS_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+STDOUT = MessageType.DATA_STDOUT
 
 
 # -- the script's interpreters -----------------------------------------------------------
@@ -241,6 +242,8 @@ while not os.path.exists(done):
     phase = (phase + 0.05) % (2 * math.pi)
     sample = math.cos(phase)
     n = n + 1
+    if n == 10:
+        print("looping", flush=True)
     time.sleep(0.002)
 """
 SAMPLE_LINE = line_of(FREE_RUNNING, "sample =")
@@ -329,7 +332,7 @@ def test_script_stdout_e2e(qtbot, session, tmp_path, script_python):
     gui = session(script_python)
     gui.open(write(tmp_path, "fir.py", FIR))
     assert gui.run_to_end().outcome == "finished"
-    printed = "".join(m.payload["text"] for m in gui.of_type(MessageType.DATA_STDOUT))
+    printed = "".join(m.payload["text"] for m in gui.of_type(STDOUT))
     assert printed == "filtered 2048 samples\n"
     gui.window.console.flush()
     assert gui.window.console.text.count("filtered 2048 samples") == 1  # shown once
@@ -340,14 +343,15 @@ def test_add_probe_while_running(qtbot, session, tmp_path, script_python):
     done = free_running(tmp_path, gui)
     gui.run()
     gui.wait_running()
-    gui.wait_for(lambda: len(gui.of_type(MessageType.DATA_SCRIPT_START)) == 1)
+    # the script says when it is ten iterations into its loop
+    gui.wait_for(lambda: any("looping" in m.payload["text"] for m in gui.of_type(STDOUT)))
     assert gui.values("n") == []
     gui.click(COUNT_LINE, "n")
     gui.wait_for(lambda: len(gui.values("n")) >= 50)
     done.touch()
     gui.wait_for(lambda: gui.window.runner is None)
     counts = gui.values("n")
-    assert counts[0] > 1, "capture began mid-loop, after the probe was added"
+    assert counts[0] > 10, f"capture began at n={counts[0]}, before the probe was added"
     assert np.all(np.diff(counts) == 1), "every iteration after the add arrived"
     assert gui.probe("n").latest == counts[-1]
 
