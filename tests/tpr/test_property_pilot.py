@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._support.tpr_repo import artifact, event_names, make_repo, run_tpr
+from tests._support.tpr_repo import artifact, event_names, make_repo, run_pytest, run_tpr
 from tpr.artifacts import embedded_hash_ok
 
 PROPERTIES = """
@@ -94,3 +94,59 @@ def test_ac3_pilot_on_this_repo_is_deterministic(tmp_path):
     for test in results["tests"].values():
         assert test["passed_all"] and not test["flaky"]
         assert test["runtime"]["mean_ms"] < 1000
+
+
+RECORDS_FIRST_EXAMPLE = {
+    "test_drawn.py": """\
+        import os
+
+        from hypothesis import given, settings, strategies as st
+
+        @settings(database=None, max_examples=5)
+        @given(st.integers(0, 10**9))
+        def test_drawn(n):
+            with open(os.environ["DRAWN_FILE"], "a") as out:
+                out.write(f"{n}\\n")
+        """,
+}
+
+
+def drawn(root, tmp_path, *args, **env) -> list[str]:
+    """The examples Hypothesis drew for the test, in order."""
+    record = tmp_path / "drawn.txt"
+    record.unlink(missing_ok=True)
+    result = run_pytest(root, *args, DRAWN_FILE=str(record), **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return record.read_text().splitlines()
+
+
+def test_hypothesis_tests_are_seeded_from_tpr_seed_unless_a_seed_option_is_given(tmp_path):
+    root = make_repo(tmp_path / "repo", RECORDS_FIRST_EXAMPLE)
+    seven = drawn(root, tmp_path, TPR_SEED="7")
+    assert len(seven) == 5 and drawn(root, tmp_path, TPR_SEED="7") == seven
+    eight = drawn(root, tmp_path, TPR_SEED="8")
+    assert eight != seven
+    assert drawn(root, tmp_path, "--hypothesis-seed", "8", TPR_SEED="7") == eight
+
+
+def test_a_run_without_hypothesis_tests_does_not_pay_for_importing_hypothesis(tmp_path):
+    # Importing Hypothesis costs more than half a second; every pytest run pays it if
+    # the seed is handed over where no property test needs it.
+    root = make_repo(
+        tmp_path / "repo",
+        {
+            "test_plain.py": "def test_plain():\n    pass\n",
+            "conftest.py": """\
+                import os
+                import sys
+
+                def pytest_sessionfinish(session):
+                    with open(os.environ["IMPORTED_FILE"], "w") as out:
+                        out.write(str("hypothesis" in sys.modules))
+                """,
+        },
+    )
+    imported = tmp_path / "imported.txt"
+    result = run_pytest(root, IMPORTED_FILE=str(imported), TPR_SEED="7")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert imported.read_text() == "False"

@@ -33,18 +33,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-@pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin reads its seed option
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     run = context(config)
     marker = run.config.property_marker
     config.addinivalue_line(
         "markers", f"{marker}: a Hypothesis property test of the tpr property pilot"
     )
-    seedable = hasattr(config.option, "hypothesis_seed")  # Hypothesis's plugin is loaded
-    if run.config.seed is not None and seedable and config.option.hypothesis_seed is None:
-        config.option.hypothesis_seed = run.config.seed
     if run.controller and config.getoption("tpr_property_report"):
         config.pluginmanager.register(PropertyReport(run, config), "tpr_property_report")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Seed Hypothesis from TPR_SEED, once collection shows a Hypothesis test to seed.
+
+    Not through ``--hypothesis-seed`` at configure time: any Hypothesis option makes its
+    plugin import Hypothesis (over half a second) in every run, property tests or not."""
+    seed = context(config).config.seed
+    if seed is None or getattr(config.option, "hypothesis_seed", None) is not None:
+        return  # unseeded, or the user's --hypothesis-seed wins
+    if any(getattr(getattr(item, "obj", None), "hypothesis", None) for item in items):
+        from hypothesis import core
+
+        core.global_force_seed = seed
 
 
 _EXAMPLE = re.compile(r"^(E?\s*)(?:Falsifying example|Failing test case): (.*)$")
