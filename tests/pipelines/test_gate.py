@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -94,9 +95,7 @@ def plan(milestone="M1", **changes) -> dict:
     return data
 
 
-@pytest.fixture
-def project(tmp_path, monkeypatch):
-    root = tmp_path / "proj"
+def make_project(root: Path) -> Path:
     src = root / "packages" / "calc" / "src" / "calc"
     src.mkdir(parents=True)
     (src / "__init__.py").write_text(CALC)
@@ -106,7 +105,38 @@ def project(tmp_path, monkeypatch):
     (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\ntestpaths = ["tests"]\n')
     (root / "plans").mkdir()
     write_plan(root, plan())
-    monkeypatch.setenv("PYTHONPATH", str(src.parent))
+    return root
+
+
+def calc_path(root: Path) -> str:
+    return str(root / "packages" / "calc" / "src")
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    root = make_project(tmp_path / "proj")
+    monkeypatch.setenv("PYTHONPATH", calc_path(root))
+    return root
+
+
+@pytest.fixture(scope="module")
+def first_proof(tmp_path_factory):
+    """One passing gate of the project, shared: (root, exit code, report, progress lines).
+    Tests only read it; those that go on from it take a ``proven_project`` copy."""
+    root = make_project(tmp_path_factory.mktemp("proven") / "proj")
+    lines: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTHONPATH", calc_path(root))
+        code, report = gate(root, lines=lines)
+    return root, code, report, lines
+
+
+@pytest.fixture
+def proven_project(first_proof, tmp_path, monkeypatch):
+    """A project the gate has already proven once (a copy of the shared first proof)."""
+    root = tmp_path / "proj"
+    shutil.copytree(first_proof[0], root)
+    monkeypatch.setenv("PYTHONPATH", calc_path(root))
     return root
 
 
@@ -133,9 +163,8 @@ def ledger(root: Path) -> dict:
 DOC = "docs/results/M1-calculator-results.md"
 
 
-def test_a_gate_that_passes_records_done(project):
-    lines: list[str] = []
-    code, report = gate(project, lines=lines)
+def test_a_gate_that_passes_records_done(first_proof):
+    project, code, report, lines = first_proof
     assert code == 0, "\n".join(lines)
     assert [s.name for s in report.stages] == [
         "load",
@@ -156,8 +185,8 @@ def test_a_gate_that_passes_records_done(project):
     assert any("red" in line and "ok" in line for line in lines)
 
 
-def test_masking_reaches_subprocesses(project):
-    code, report = gate(project)
+def test_masking_reaches_subprocesses(first_proof):
+    _, code, report, _ = first_proof
     test = next(t for t in report.tests if t.name == "test_add_in_a_subprocess")
     assert test.red == "failed"
     assert code == 0
@@ -259,8 +288,8 @@ def test_step_mode_runs_only_the_next_step_and_records_it(project):
     assert report.steps_run == (1,)
 
 
-def test_a_rerun_keeps_lessons_learned_and_started(project):
-    gate(project)
+def test_a_rerun_keeps_lessons_learned_and_started(proven_project):
+    project = proven_project
     doc = project / DOC
     first = doc.read_text()
     started = next(line for line in first.splitlines() if line.startswith("**Started**"))
@@ -272,8 +301,8 @@ def test_a_rerun_keeps_lessons_learned_and_started(project):
     assert started in second
 
 
-def test_a_reproof_keeps_the_first_completed_time_and_adds_last_verified(project):
-    gate(project)
+def test_a_reproof_keeps_the_first_completed_time_and_adds_last_verified(proven_project):
+    project = proven_project
     doc = project / DOC
     first = doc.read_text()
     completed = next(line for line in first.splitlines() if line.startswith("**Completed**"))
@@ -319,8 +348,8 @@ def records(root: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in files}
 
 
-def test_an_interrupted_run_leaves_records_as_they_were(project):
-    gate(project)
+def test_an_interrupted_run_leaves_records_as_they_were(proven_project):
+    project = proven_project
     before = records(project)
 
     def interrupt(line: str) -> None:
@@ -357,8 +386,8 @@ def test_failing_green_never_marks_done(project):
     assert "**Completed**: —" in (project / DOC).read_text()
 
 
-def test_plan_and_status_commands(project):
-    gate(project)
+def test_plan_and_status_commands(first_proof):
+    project = first_proof[0]
     repo = Path(__file__).resolve().parents[2]
     for command, expected in (("status", "DONE M1."), ("plan", "## Implementation Order")):
         args = [sys.executable, "-m", "pipelines", "--root", str(project), command]
@@ -377,9 +406,8 @@ def test_plan_and_status_commands(project):
     )
 
 
-def test_results_doc_lists_every_named_test(project):
-    gate(project)
-    doc = (project / DOC).read_text()
+def test_results_doc_lists_every_named_test(first_proof):
+    doc = (first_proof[0] / DOC).read_text()
     for name in ("test_add", "test_add_in_a_subprocess", "test_kinds", "test_sub"):
         assert f"| `{name}` |" in doc
     assert textwrap.dedent("## GREEN and regression") in doc
@@ -410,8 +438,8 @@ def temp_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*.tmp") if p.is_file()]
 
 
-def test_a_kill_between_the_record_renames_is_completed_by_the_next_start(project):
-    gate(project)
+def test_a_kill_between_the_record_renames_is_completed_by_the_next_start(proven_project):
+    project = proven_project
     killed = subprocess.run(
         [sys.executable, "-c", KILL_AFTER_THE_DOC_RENAME, str(project)],
         cwd=Path(__file__).resolve().parents[2],
@@ -431,8 +459,8 @@ def test_a_kill_between_the_record_renames_is_completed_by_the_next_start(projec
     assert temp_files(project) == []
 
 
-def test_stale_temp_files_of_a_killed_record_are_removed_by_the_next_gate(project):
-    gate(project)
+def test_stale_temp_files_of_a_killed_record_are_removed_by_the_next_gate(proven_project):
+    project = proven_project
     stale = [
         project / "docs" / "results" / ".M1-calculator-results.md.k3j2h1x9.tmp",
         project / "plans" / ".status.json.a8b7c6d5.tmp",
