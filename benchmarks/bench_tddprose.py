@@ -13,6 +13,11 @@ corpus as the working directory, as a user waits for it; per repetition, interle
 - one file changed: a new test function appended to one test file (another file each
   repetition), then the same command.
 
+``--jest``: the same three cases on a generated Jest corpus (100 files x 20 tests =
+2,000 tests, describes, it.each tables, anchors; _tddprose_corpus.generate_jest) in
+static mode, which needs no Node.js; with no framework listing to time against, each
+figure's ratio is against its target. Same targets.
+
 Targets (the tddprose issue, for 500 files x 20 tests): cold sync at most 5 s, no-op
 at most 0.5 s, one file changed at most 1 s. Medians; the ratios are against the
 reference measured in the same run. PYTHONDONTWRITEBYTECODE is removed from every
@@ -40,12 +45,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from _tddprose_corpus import appended_test, generate
+from _tddprose_corpus import appended_jest_test, appended_test, generate, generate_jest
 
 ROOT = Path(__file__).resolve().parents[1]
 TDDPROSE_SRC = ROOT / "packages" / "tddprose" / "src"
 TARGETS = {"cold sync": 5.0, "no-op": 0.5, "one file changed": 1.0}  # seconds
 TARGET_SHAPE = (500, 20)  # files, tests per file the targets are stated for
+JEST_TARGET_SHAPE = (100, 20)  # the Jest corpus: 2,000 tests, the same targets
 REFERENCE = "pytest --collect-only"
 COLLECTED = re.compile(r"(\d+) tests? collected")
 STATE_FILES = ("state.sqlite", "state.sqlite-wal", "state.sqlite-shm", "state.sqlite-journal")
@@ -146,9 +152,12 @@ def main() -> int:
     parser.add_argument(
         "--runs", "--repeats", "--repeat", type=int, default=5, help="repetitions (default 5)"
     )
-    parser.add_argument("--files", type=int, default=TARGET_SHAPE[0], help="test files")
+    parser.add_argument("--files", type=int, help="test files (default 500, --jest 100)")
+    parser.add_argument("--tests-per-file", type=int, help="test functions per file (default 20)")
     parser.add_argument(
-        "--tests-per-file", type=int, default=TARGET_SHAPE[1], help="test functions per file"
+        "--jest",
+        action="store_true",
+        help="time a generated Jest corpus instead (static mode; needs no Node.js)",
     )
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     parser.add_argument(
@@ -164,6 +173,9 @@ def main() -> int:
         "--check", action="store_true", help="accepted for `nox -s bench -- --check`: always on"
     )
     args = parser.parse_args()
+    shape = JEST_TARGET_SHAPE if args.jest else TARGET_SHAPE
+    args.files = shape[0] if args.files is None else args.files
+    args.tests_per_file = shape[1] if args.tests_per_file is None else args.tests_per_file
     if args.runs < 1 or args.files < 1 or args.tests_per_file < 1:
         parser.error("--runs, --files and --tests-per-file must be at least 1")
 
@@ -173,7 +185,7 @@ def main() -> int:
 
     root, holder = prepare(args.keep)
     try:
-        return measure(args, root, progress)
+        return measure_jest(args, root, progress) if args.jest else measure(args, root, progress)
     except CommandFailed as error:
         print(f"FAILED: {error}", file=sys.stderr)
         return 2
@@ -299,6 +311,72 @@ def measure(args: argparse.Namespace, root: Path, progress) -> int:
         print(f"# ... and {len(noop_writes) - 20} more")
     print(
         f"verdict: no-op leaves every file unchanged {'PASS' if clean else 'FAIL'} "
+        f"({len(noop_writes)} changes in {args.runs} runs)"
+    )
+    return 0 if all(verdicts) and clean else 1
+
+
+def measure_jest(args: argparse.Namespace, root: Path, progress) -> int:
+    """The same three cases on the generated Jest corpus, static mode. Without Node.js
+    there is no framework listing to time against, so each figure's ratio is against
+    its target, and the per-test cost is compared with the pytest targets' (the
+    targets are stated for 10,000 pytest tests; the Jest corpus has 2,000)."""
+    start = time.perf_counter()
+    corpus = generate_jest(root, args.files, args.tests_per_file, args.seed)
+    progress(f"corpus: {corpus.describe()} ({time.perf_counter() - start:.1f} s) in {root}")
+    env, note = base_env()
+    if note:
+        progress(note)
+    sync_cmd = [sys.executable, "-m", "tddprose", "sync", "--apply", "--no-runner"]
+    wall, _ = run(sync_cmd, root, env)
+    progress(f"warm-up tddprose sync: {wall:.2f} s, {len(spec_files(root))} files in spec/")
+    cases = {name: Case(name) for name in TARGETS}
+    noop_writes: list[str] = []
+    targets = random.Random(args.seed).sample(corpus.test_files, len(corpus.test_files))
+    total, done = args.runs * 3, 0
+
+    def timed(case: Case, extra: str = "") -> None:
+        nonlocal done
+        wall, _ = run(sync_cmd, root, env)
+        case.walls.append(wall)
+        done += 1
+        progress(f"[{done}/{total}] {case.name}: {wall:.2f} s{extra}")
+
+    for repeat in range(args.runs):
+        reset_state(root)
+        timed(cases["cold sync"])
+        before = snapshot(root)
+        timed(cases["no-op"])
+        diff = differences(before, snapshot(root))
+        noop_writes += [f"run {repeat + 1}: {line}" for line in diff]
+        path = root / targets[repeat % len(targets)]
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(appended_jest_test(repeat))
+        timed(cases["one file changed"], f" ({path.relative_to(root)})")
+    print(
+        f"# Jest corpus: {corpus.describe()}; {args.runs} runs per case, interleaved, "
+        f"medians; static mode (--no-runner); Python {platform.python_version()}"
+    )
+    if (args.files, args.tests_per_file) != JEST_TARGET_SHAPE:
+        print(f"# note: the targets are stated for {JEST_TARGET_SHAPE[0]} x {JEST_TARGET_SHAPE[1]}")
+    verdicts = []
+    for name, target in TARGETS.items():
+        wall = statistics.median(cases[name].walls)
+        per_test = wall / max(corpus.tests, 1) * 1e6
+        print(
+            f"jest {name}: {wall:.2f} s ({wall / target:.3f}x target {target:.2f} s; "
+            f"{per_test:.0f} us per test)"
+        )
+        verdicts.append(wall <= target)
+        print(
+            f"verdict: jest {name} <= {target:.2f} s {'PASS' if wall <= target else 'FAIL'} "
+            f"({wall:.2f} s, median of {args.runs})"
+        )
+    clean = not noop_writes
+    for line in noop_writes[:20]:
+        print(f"# no-op wrote: {line}")
+    print(
+        f"verdict: jest no-op leaves every file unchanged {'PASS' if clean else 'FAIL'} "
         f"({len(noop_writes)} changes in {args.runs} runs)"
     )
     return 0 if all(verdicts) and clean else 1

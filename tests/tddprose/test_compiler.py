@@ -335,7 +335,7 @@ def test_queries_and_coverage_have_the_documented_shapes(tmp_path, capsys):
     capsys.readouterr()
     assert run(root, "behaviors", "--json", "--no-runner", "--filter", "weak-evidence") == 0
     view = json.loads(capsys.readouterr().out)
-    assert set(view) == {"behaviors", "stats", "generated_at"}
+    assert set(view) == {"behaviors", "stats", "generated_at", "command", "ok", "exit_code"}
     assert set(view["stats"]) == {"total", "orphaned", "needs_review", "weak_evidence"}
     assert [b["behavior_id"] for b in view["behaviors"]] == ["auth.login.lockout.lock_expires"]
     assert run(root, "ready", "--json", "--no-runner") == 0

@@ -8,13 +8,21 @@ Exit codes: 0 ok; 1 a check failed (drift, error diagnostics, CI thresholds);
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import io
 import json
 import os
 import sys
 from pathlib import Path
 
 from tddprose import __version__
+from tddprose.authoring_cli import (
+    AUTHORING_COMMANDS,
+    UNLOCKED,
+    add_authoring_commands,
+    interview_command,
+)
 from tddprose.config import REPORTS_DIR, SNAPSHOT_PATH, find_root, load_config, write_starter
 from tddprose.errors import ExitCode, SnapshotError, TddProseError
 
@@ -76,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     behaviors.add_argument("--filter", choices=("orphaned", "needs-review", "weak-evidence"))
     ready = graph_command("ready", "actionable gaps as JSON (orphaned, needs review, weak)")
     ready.add_argument("--json", action="store_true", help="JSON output (the only format)")
+    ready.add_argument(
+        "--no-overlay",
+        action="store_true",
+        help="ignore the last run overlay (tddprose report): failing evidence then counts",
+    )
     diff = graph_command("diff", "behavior changes against a git ref's snapshot (for PRs)")
     diff.add_argument("--base", help="git ref whose snapshot is the base (default: the file)")
     diff.add_argument("--github", action="store_true", help="also print GitHub annotations")
@@ -92,6 +105,22 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="JUnit XML (pytest --junitxml), pytest-json-report JSON or CTRF JSON",
     )
+    add_authoring_commands(commands, graph_command)
+    deps = commands.add_parser(
+        "deps", help="behavior dependencies (depends_on, related_to) kept in the snapshot"
+    )
+    deps_actions = deps.add_subparsers(dest="deps_action", required=True, metavar="ACTION")
+    deps_import = deps_actions.add_parser(
+        "import",
+        help="record the depends_on/related_to of an intent file's behaviors in the snapshot",
+    )
+    deps_import.add_argument("intent", type=Path, metavar="INTENT", help="Behavior Intent JSON")
+    deps_import.add_argument("--dry-run", action="store_true", help="check, write nothing")
+    deps_import.add_argument("--json", action="store_true", help="machine-readable output")
+    graph_command("mcp", "serve behaviors, ready and coverage as MCP tools (stdio)")
+    for sub in commands.choices.values():
+        with contextlib.suppress(argparse.ArgumentError):  # a command that has it already
+            sub.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -103,14 +132,18 @@ def _root(args) -> Path:
 
 def _compile(root: Path, config, args, *, early_exit: bool = False):
     """Compile, and keep what the run cached (parses, block bodies, the manifest)."""
-    from tddprose.compiler import compile_repo, state_for
+    from tddprose.tools import compile_plan
 
-    state = state_for(root, config)
-    plan = compile_repo(
-        root, config, runner=not args.no_runner, state=state, allow_early_exit=early_exit
-    )
-    state.save()
-    return plan, state
+    return compile_plan(root, config, runner=not args.no_runner, early_exit=early_exit)
+
+
+# --json: what the running command reports; ``_main_json`` prints it (see tools.py).
+_json_result: dict = {}
+
+
+def _record(payload: dict) -> None:
+    _json_result.clear()
+    _json_result.update(payload)
 
 
 def _wants_annotations(args) -> bool:
@@ -121,20 +154,28 @@ def _sync(root, config, args) -> int:
     from tddprose.compiler import apply_plan
 
     plan, state = _compile(root, config, args, early_exit=not args.diff)
+    applied = bool(args.apply)
     if plan.up_to_date:
+        _record({"up_to_date": True, "applied": applied, "changes": [], "written": []})
         print("tddprose: up to date (no test, snapshot or spec file changed since the last sync)")
         return EXIT_OK
     changes = plan.changes
+    errors = [d.to_json() for d in plan.diagnostics if d.severity == "error"]
+    _record({"up_to_date": False, "applied": applied, "changes": changes, "written": []})
+    _json_result["errors"] = errors
     if args.diff:
         from tddprose.checks import unified_diffs
 
-        sys.stdout.writelines(unified_diffs(plan))
+        diffs = unified_diffs(plan)
+        _json_result["diff"] = "".join(diffs)
+        sys.stdout.writelines(diffs)
     for diagnostic in plan.diagnostics:
         if diagnostic.severity == "error":
             print(diagnostic.describe(), file=sys.stderr)
     if args.apply:
         written = apply_plan(root, plan, state)
         state.save()
+        _json_result["written"] = written
         verb = "wrote" if written else "no changes;"
         print(f"tddprose: {verb} {len(written)} file(s)" + "".join(f"\n  {p}" for p in written))
         return EXIT_OK
@@ -153,6 +194,25 @@ def _check(root, config, args) -> int:
 
     plan, _ = _compile(root, config, args)
     result = run_check(root, config, plan)
+    _record(
+        {
+            "behaviors": len(plan.graph.behaviors),
+            "tests": len(plan.graph.tests),
+            "failures": result.failures,
+            "drift": plan.changes,
+            "stale": result.stale,
+            "diagnostics": [d.to_json() for d in result.diagnostics],
+            "behavior_diff": result.diff["summary"],
+            "reports": REPORTS_DIR,
+        }
+    )
+    if not result.ok:
+        _json_result["error"] = "; ".join(result.failures)
+        _json_result["fix"] = (
+            "run `tddprose sync --apply` and commit the result"
+            if plan.changes
+            else "fix what the diagnostics name (each carries its fix)"
+        )
     if not args.quiet:
         sys.stdout.writelines(result.diffs)
     for d in result.diagnostics:
@@ -177,10 +237,12 @@ def _print_json(data) -> None:
 
 
 def _coverage(root, config, args) -> int:
-    from tddprose.queries import coverage_text, coverage_view
+    from tddprose.queries import coverage_text
+    from tddprose.tools import coverage_payload
 
     plan, _ = _compile(root, config, args)
-    view = coverage_view(plan.graph, config)
+    view = coverage_payload(plan.graph, config)
+    _record(view)
     if args.json:
         _print_json(view)
     else:
@@ -189,18 +251,23 @@ def _coverage(root, config, args) -> int:
 
 
 def _behaviors(root, config, args) -> int:
-    from tddprose.queries import behaviors_view
+    from tddprose.tools import behaviors_payload
 
     plan, _ = _compile(root, config, args)
-    _print_json(behaviors_view(plan.graph, args.filter))
+    view = behaviors_payload(plan.graph, args.filter)
+    _record(view)
+    _print_json(view)
     return EXIT_OK
 
 
 def _ready(root, config, args) -> int:
-    from tddprose.queries import ready_view
+    from tddprose.tools import load_overlay, ready_payload
 
     plan, _ = _compile(root, config, args)
-    _print_json(ready_view(plan.graph))
+    overlay_path, overlay = (None, None) if args.no_overlay else load_overlay(root)
+    view = ready_payload(plan.graph, overlay, overlay_path)
+    _record(view)
+    _print_json(view)
     return EXIT_OK
 
 
@@ -238,6 +305,9 @@ def _diff(root, config, args) -> int:
     base = _base_snapshot(root, args.base) if args.base else plan.previous_snapshot
     diff = behavior_diff(base, plan.snapshot, plan.graph)
     write_behavior_diff(root / REPORTS_DIR, diff)
+    from tddprose.tools import diff_payload
+
+    _record({**diff_payload(diff, plan.graph), "base": args.base})
     sys.stdout.write(diff_markdown(diff))
     if _wants_annotations(args):
         print("\n".join(github_annotations([], diff)))
@@ -255,6 +325,8 @@ def _report(root, config, args) -> int:
     report = build_overlay(plan.graph, matched, unmatched)
     written = write_report(report, root / REPORTS_DIR, args.source.name)
     summary = report["summary"]
+    shown = [p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p) for p in written]
+    _record({"summary": summary, "written": shown, "source": args.source.name})
     print(f"tddprose report: {len(matched)} results matched, {len(unmatched)} unmatched")
     print(json.dumps(summary, sort_keys=True))
     for path in written:
@@ -263,8 +335,6 @@ def _report(root, config, args) -> int:
 
 
 def _forget(root, config, args) -> int:
-    from dataclasses import replace
-
     from tddprose.files import write_if_changed
     from tddprose.model import ORPHANED
 
@@ -287,16 +357,41 @@ def _forget(root, config, args) -> int:
                 file=sys.stderr,
             )
             return EXIT_INPUT
-    kept = {k: v for k, v in plan.previous_snapshot.behaviors.items() if k not in wanted}
-    snapshot = replace(plan.previous_snapshot, behaviors=kept)
+    snapshot = plan.previous_snapshot.without(wanted)  # and the dependencies on them
     write_if_changed(root / SNAPSHOT_PATH, snapshot.to_text())
+    _record({"forgotten": sorted(wanted), "next": "tddprose sync --apply"})
     for behavior_id in sorted(wanted):
         print(f"forgot {behavior_id}")
     print("next: tddprose sync --apply")
     return EXIT_OK
 
 
+def _deps(root, config, args) -> int:
+    from tddprose.tools import import_dependencies
+
+    intent = args.intent if args.intent.is_absolute() else Path.cwd() / args.intent
+    result = import_dependencies(root, intent, where=args.intent.as_posix(), dry_run=args.dry_run)
+    _record(result)
+    verb = "would record" if args.dry_run else "recorded"
+    print(f"tddprose: {verb} the links of {len(result['changed'])} behavior(s) in {SNAPSHOT_PATH}")
+    for change in result["changed"]:
+        depends = ", ".join(change["depends_on"]) or "nothing"
+        related = ", ".join(change["related_to"]) or "nothing"
+        print(f"  {change['behavior_id']}: depends on {depends}; related to {related}")
+    return EXIT_OK
+
+
+def _mcp(root, config, args) -> int:
+    """Serve until the client leaves; outside the run lock (each tool call takes it)."""
+    from tddprose.mcp_server import serve
+
+    gc.enable()  # a long-lived process: cycles must be collected
+    serve(root, runner=not args.no_runner, lock_timeout=args.lock_timeout)
+    return EXIT_OK
+
+
 _COMMANDS = {
+    "deps": _deps,
     "forget": _forget,
     "sync": _sync,
     "check": _check,
@@ -308,14 +403,85 @@ _COMMANDS = {
 }
 
 
+_COMMANDS.update(AUTHORING_COMMANDS)
+
+
 def main(argv: list[str] | None = None) -> int:
     # A short-lived process that allocates tens of thousands of small acyclic objects:
     # the cyclic collector only costs time here (about 10 % of an incremental sync).
     gc.disable()
     try:
-        return _main(argv)
+        return _main_json(argv) if _wants_json(argv) else _main(argv)
     finally:
         gc.enable()
+
+
+def _wants_json(argv: list[str] | None) -> bool:
+    return "--json" in (sys.argv[1:] if argv is None else argv)
+
+
+def _command_in(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (for errors argparse raised before naming it)."""
+    (subcommands,) = [a for a in _parser()._actions if a.dest == "command"]
+    choices = set(subcommands.choices)
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in ("--root", "--lock-timeout"):
+            skip = True
+        elif not token.startswith("-"):
+            return token if token in choices else None
+    return None
+
+
+def _main_json(argv: list[str] | None) -> int:
+    """``--json``: run the command with its text output held back, then print one JSON
+    object: the command's own result, or its error with the fix (tools.py documents the
+    shape). The exit code is the command's."""
+    from tddprose.tools import dumps, envelope, error_envelope
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = _command_in(argv)
+    _json_result.clear()
+    if command == "mcp":  # stdout belongs to the protocol: only a startup error is printed
+        code = _main(argv)
+        if code != EXIT_OK and "error" in _json_result:
+            failure = error_envelope(command, _json_result["error"], _json_result["fix"], code)
+            print(dumps(failure))
+        return code
+    out, err = io.StringIO(), io.StringIO()
+    usage = False
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = _main(argv)
+        except SystemExit as exc:  # argparse: a usage error (2), or --help / --version (0)
+            code = exc.code if isinstance(exc.code, int) else EXIT_INPUT
+            usage = code != EXIT_OK
+    sys.stderr.write(err.getvalue())
+    result = dict(_json_result)
+    if usage:
+        lines = [line for line in err.getvalue().splitlines() if line.strip()]
+        error = lines[-1] if lines else "usage error"
+        fix = f"see `tddprose {command} --help`" if command else "see `tddprose --help`"
+        result = {"error": error.split(": error: ", 1)[-1], "fix": fix}
+    elif not result:  # a command without its own JSON result: its text, or its JSON
+        text = out.getvalue()
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        result = parsed if isinstance(parsed, dict) else {"text": text}
+        if code != EXIT_OK and "error" not in result:
+            lines = [line for line in err.getvalue().splitlines() if line.strip()]
+            result["error"] = lines[-1].removeprefix("tddprose: ") if lines else "failed"
+            result["fix"] = "see the error message"
+    if "error" in result and code != EXIT_OK and set(result) <= {"error", "fix"}:
+        data = error_envelope(command, result["error"], result.get("fix", ""), code)
+    else:
+        data = envelope(command, result, code)
+    print(dumps(data))
+    return code
 
 
 def _main(argv: list[str] | None) -> int:
@@ -323,20 +489,32 @@ def _main(argv: list[str] | None) -> int:
     try:
         if args.command == "init":
             root = (args.root or Path.cwd()).resolve()
-            for path in write_starter(root, force=args.force):
+            written = write_starter(root, force=args.force)
+            _record({"written": [p.relative_to(root).as_posix() for p in written]})
+            for path in written:
                 print(f"wrote {path.relative_to(root).as_posix()}")
             print("next: tddprose sync --apply")
             return EXIT_OK
+        if args.command == "interview":
+            return interview_command(args)
         root = _root(args)
         config = load_config(root)
+        if args.command in UNLOCKED:
+            return _COMMANDS[args.command](root, config, args)
+        if args.command == "mcp":
+            return _mcp(root, config, args)
         from tddprose.state import run_lock
 
         with run_lock(root / ".tdd-prose", args.lock_timeout):
             return _COMMANDS[args.command](root, config, args)
     except TddProseError as exc:
         print(f"tddprose: error: {exc}", file=sys.stderr)
+        from tddprose.tools import error_text, fix_for
+
+        _record({"error": error_text(exc), "fix": fix_for(exc)})
         return exc.exit_code
     except KeyboardInterrupt:
+        _record({"error": "interrupted", "fix": "run the command again"})
         print(
             "tddprose: interrupted; nothing was half-written (writes are atomic)", file=sys.stderr
         )

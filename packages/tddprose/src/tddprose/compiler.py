@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tddprose import __version__
-from tddprose.adapters.pytest_static import ADAPTER_VERSION, parse_test_file, suite_path_for
+from tddprose.adapters.dispatch import (
+    adapter_versions,
+    is_js_path,
+    js_framework,
+    parse_source,
+    suite_path_of,
+)
+from tddprose.adapters.pytest_static import ADAPTER_VERSION
 from tddprose.config import SNAPSHOT_PATH, STATE_DIR, Config
 from tddprose.discovery import SourceFile, discover
 from tddprose.errors import SpecError
@@ -70,6 +77,7 @@ def cache_key(config: Config) -> str:
         tree_sitter.__version__,
         sys.version,
         config.digest(),
+        *adapter_versions(js_framework(config.frameworks)),
     ]
     return sha256_tag("|".join(parts), 32)
 
@@ -102,12 +110,12 @@ def _decode_ir(blob: bytes) -> dict:
     return marshal.loads(blob)
 
 
-def _parse_encoded(job: tuple[str, bytes, str, str]) -> bytes:
+def _parse_encoded(job: tuple[str, bytes, str, str, str]) -> bytes:
     """Worker: parse one file, return its IR encoded (plain bytes cross processes)."""
-    return _encode_ir(parse_test_file(*job).to_json())
+    return _encode_ir(parse_source(*job).to_json())
 
 
-def _parse_all(jobs: list[tuple[str, bytes, str, str]]) -> list[bytes]:
+def _parse_all(jobs: list[tuple[str, bytes, str, str, str]]) -> list[bytes]:
     """Parse files, on every core when there are many (cold runs)."""
     workers = min(os.cpu_count() or 1, 8)
     if len(jobs) < PARALLEL_PARSE_MIN_FILES or workers < 2:
@@ -126,6 +134,7 @@ def _read_irs(
     """Each file's IR: from the cache when its stat or its hash is unchanged, else parsed."""
     irs: list[TestFileIR | None] = [None] * len(files)
     jobs, pending = [], []
+    js = js_framework(config.frameworks)
     for index, source in enumerate(files):
         cached = state.files.get(source.path)
         if cached is not None and cached[0] == source.size and cached[1] == source.mtime_ns:
@@ -138,6 +147,7 @@ def _read_irs(
                 "huge_file",
                 f"{source.size} bytes, over limits.max_file_bytes ({config.max_file_bytes})",
                 "split the file, exclude it, or raise limits.max_file_bytes",
+                js,
             )
             continue
         try:
@@ -149,6 +159,7 @@ def _read_irs(
                 "unreadable_file",
                 f"cannot read: {exc.strerror}",
                 "fix its permissions",
+                js,
             )
             continue
         sha = sha256_tag(data)
@@ -157,7 +168,7 @@ def _read_irs(
             irs[index] = _keep_last_good(TestFileIR.from_json(_decode_ir(blob)), cached)
             state.put_file(source.path, source.size, source.mtime_ns, sha, blob, cached[4])
             continue
-        jobs.append((source.path, data, source.suite_root, config.anchor_tag))
+        jobs.append((source.path, data, source.suite_root, config.anchor_tag, js))
         pending.append((index, source, sha, cached))
     for (index, source, sha, cached), blob in zip(pending, _parse_all(jobs), strict=True):
         ir = TestFileIR.from_json(_decode_ir(blob))
@@ -167,9 +178,12 @@ def _read_irs(
     return irs
 
 
-def _unparsed(source: SourceFile, cached, code: str, message: str, fix: str) -> TestFileIR:
+def _unparsed(
+    source: SourceFile, cached, code: str, message: str, fix: str, js: str = ""
+) -> TestFileIR:
     diagnostic = Diagnostic("error", code, message, source.path, 0, fix)
-    ir = TestFileIR("pytest", source.path, "", (), (diagnostic,), parse_error=True)
+    framework = js if js and is_js_path(source.path) else "pytest"
+    ir = TestFileIR(framework, source.path, "", (), (diagnostic,), parse_error=True)
     return _keep_last_good(ir, cached)
 
 
@@ -213,7 +227,9 @@ def compile_repo(
         prefix
         for ir, src in zip(irs, files, strict=True)
         if ir.parse_error
-        for prefix in suite_prefixes(ir.framework, suite_path_for(ir.file, src.suite_root))
+        for prefix in suite_prefixes(
+            ir.framework, suite_path_of(ir.framework, ir.file, src.suite_root)
+        )
     )
     if not files:
         diagnostics.append(
@@ -241,22 +257,36 @@ def compile_repo(
 
 
 def _with_runner(root, config, state, files, irs, tests):
+    """Each configured framework's collection, reconciled with its own tests."""
+    from tddprose.adapters import js_runner
     from tddprose.runner import collect, reconcile
 
-    key = sha256_tag(
-        json.dumps(
-            [[ir.file, ir.file_fingerprint] for ir in irs] + [config.frameworks[0].collect_cmd]
-        ),
-        32,
-    )
-    cached = state.get_json("manifest")
-    if cached and cached.get("key") == key:
-        manifest = cached["manifest"]
-    else:
-        manifest = collect(root, config.frameworks[0].collect_cmd)
-        state.put_json("manifest", {"key": key, "manifest": manifest})
     roots = {f.path: f.suite_root for f in files}
-    return reconcile(tests, manifest, roots)
+    listed = {f.name for f in config.frameworks}
+    merged = [t for t in tests if t.test_id.split(":", 2)[1] not in listed]
+    diagnostics: list[Diagnostic] = []
+    for framework in config.frameworks:
+        key = sha256_tag(
+            json.dumps([[ir.file, ir.file_fingerprint] for ir in irs] + [framework.collect_cmd]),
+            32,
+        )
+        slot = "manifest" if framework.name == "pytest" else f"manifest:{framework.name}"
+        cached = state.get_json(slot)
+        if cached and cached.get("key") == key:
+            manifest = cached["manifest"]
+        elif framework.name == "pytest":
+            manifest = collect(root, framework.collect_cmd)
+        else:
+            manifest = js_runner.collect(root, framework.name, framework.collect_cmd)
+        state.put_json(slot, {"key": key, "manifest": manifest})
+        mine = [t for t in tests if t.test_id.startswith(f"test:{framework.name}:")]
+        if framework.name == "pytest":
+            found, problems = reconcile(mine, manifest, roots)
+        else:
+            found, problems = js_runner.reconcile(mine, manifest, roots, framework.name)
+        merged.extend(found)
+        diagnostics.extend(problems)
+    return merged, diagnostics
 
 
 def _existing_spec(root: Path, config: Config) -> dict[str, str]:

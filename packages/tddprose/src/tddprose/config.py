@@ -19,7 +19,7 @@ SNAPSHOT_PATH = f"{STATE_DIR}/mapping.snapshot.json"
 REPORTS_DIR = f"{STATE_DIR}/reports"
 DEFAULT_INTERNAL_PATTERNS = ("**/*_snapshot*", "**/snapshots/**", "**/bench*/**")
 SPLITS = ("block", "domain")
-FRAMEWORKS = ("pytest",)
+FRAMEWORKS = ("pytest", "jest", "vitest")
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, ...]]] = {
         "render",
         "coverage",
         "limits",
+        "validate",
     ),
     "block_rules": ("default", "overrides"),
     "eligibility": ("default", "internal_patterns"),
@@ -79,6 +80,9 @@ _SCHEMA: dict[str, dict[str, tuple[str, ...]]] = {
     "render": ("wrap_column", "split", "block_titles"),
     "coverage": ("min_domain_behaviors",),
     "limits": ("max_file_bytes",),
+    # `tddprose validate` reads these itself (gates.py): they change no output, so they
+    # stay out of Config and its digest (the cache key).
+    "validate": ("lint_cmd", "test_cmd"),
 }
 
 
@@ -207,6 +211,14 @@ def parse_config(text: str, path: Path) -> Config:
                 "missing (required)",
                 'e.g. "python -m pytest --collect-only -q"',
             )
+        if any(f.name == name for f in parsed) or (
+            name in ("jest", "vitest") and any(f.name in ("jest", "vitest") for f in parsed)
+        ):
+            raise reader.fail(
+                f"{key}.name",
+                f"{name!r}: only one pytest and one JS framework (jest or vitest) per config",
+                "remove the extra entry",
+            )
         parsed.append(Framework(name, reader.string(entry["collect_cmd"], f"{key}.collect_cmd")))
     spec_output = reader.string(data["spec_output"], "spec_output")
     if Path(spec_output).is_absolute() or ".." in Path(spec_output).parts:
@@ -272,6 +284,12 @@ def parse_config(text: str, path: Path) -> Config:
         values["max_file_bytes"] = reader.whole(
             limits["max_file_bytes"], "limits.max_file_bytes", 1
         )
+    gates = reader.mapping(data, "validate")
+    reader.known("validate", gates)
+    if "lint_cmd" in gates and gates["lint_cmd"] is not False:
+        reader.string(gates["lint_cmd"], "validate.lint_cmd")
+    if "test_cmd" in gates:
+        reader.string(gates["test_cmd"], "validate.test_cmd")
     return Config(**values)
 
 
@@ -308,7 +326,7 @@ STATE_GITIGNORE = (
 
 def starter_config(root: Path) -> str:
     tests_dir = next((d for d in ("tests", "test", "testing") if (root / d).is_dir()), "tests")
-    return f"""\
+    text = f"""\
 # tddprose: compiles this repository's tests into a behavior ledger.
 # Committed: this file, mapping.snapshot.json and the spec output.
 
@@ -356,6 +374,9 @@ render:
   wrap_column: 88
   split: block
 """
+    from tddprose.adapters.dispatch import js_starter
+
+    return js_starter(root, text)
 
 
 def write_starter(root: Path, *, force: bool = False) -> list[Path]:

@@ -5,6 +5,10 @@ Identity, in order: an anchor in the test; the snapshot's binding of the test
 name. When the heuristic is ambiguous a new id is minted (``~`` + a hash) and
 marked ``needs_review``. Tests that disappeared leave their behaviors
 ``orphaned``; nothing is ever removed here.
+
+Declared dependencies (``depends_on``, ``related_to``) come from the snapshot as
+they are; a dependency on a behavior the ledger does not have is a warning, a
+dependency cycle an error.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from functools import cache
 
-from tddprose.config import Config
+from tddprose.config import SNAPSHOT_PATH, Config
 from tddprose.discovery import matches
 from tddprose.identity import sha256_tag, slug
 from tddprose.ir import ACTIVE, SKIPPED_BY_RUNNER, Diagnostic, TestIR
@@ -225,6 +229,7 @@ def build_graph(
         kept = any(t.startswith(kept_prefixes) for t in old.evidence) if kept_prefixes else False
         behaviors.append(_unevidenced(old, kept))
     behaviors.sort(key=lambda b: (b.block_id, b.behavior_id))
+    all_diagnostics.extend(dependency_diagnostics(behaviors))
     all_diagnostics.sort(key=Diagnostic.sort_key)
     return BehaviorGraph(tuple(behaviors), {t.test_id: t for t in tests}, tuple(all_diagnostics))
 
@@ -326,6 +331,8 @@ def _behavior(behavior_id, claims, snapshot: Snapshot, config, diagnostics, bloc
         provenance=previous.provenance if previous is not None else AUTO_ACCEPTED,
         reasons=tuple(reasons),
         weak_evidence=weak,
+        depends_on=previous.depends_on if previous is not None else (),
+        related_to=previous.related_to if previous is not None else (),
     )
 
 
@@ -347,6 +354,8 @@ def _unevidenced(old, kept: bool) -> Behavior:
         provenance=old.provenance,
         reasons=(reason,),
         weak_evidence=True,
+        depends_on=old.depends_on,
+        related_to=old.related_to,
     )
 
 
@@ -364,3 +373,70 @@ def _fingerprint(title, block_id, eligibility, evidence, claims) -> str:
         parts.append(claim.test.test_id)
         parts.extend(a.structure for a in claim.test.assertions)
     return sha256_tag("\x1f".join(parts), 32)
+
+
+def find_cycle(depends_on: dict[str, tuple[str, ...]]) -> list[str] | None:
+    """A dependency cycle, in edge order and closed (``[a, b, c, a]``), or None.
+
+    Deterministic: nodes and edges are walked in sorted order, and the cycle found
+    is rotated to start at its smallest id. Ids without an entry have no edges.
+    """
+    WHITE, GREY, BLACK = 0, 1, 2
+    colour = dict.fromkeys(depends_on, WHITE)
+    for start in sorted(depends_on):
+        if colour[start] != WHITE:
+            continue
+        path = [start]
+        colour[start] = GREY
+        stack = [iter(sorted(depends_on[start]))]
+        while stack:
+            node = next(stack[-1], None)
+            if node is None:
+                stack.pop()
+                colour[path.pop()] = BLACK
+                continue
+            state = colour.get(node, BLACK)  # an id without an entry has no edges
+            if state == GREY:
+                cycle = path[path.index(node) :]
+                first = cycle.index(min(cycle))
+                cycle = cycle[first:] + cycle[:first]
+                return [*cycle, cycle[0]]
+            if state == WHITE:
+                colour[node] = GREY
+                path.append(node)
+                stack.append(iter(sorted(depends_on[node])))
+    return None
+
+
+def dependency_diagnostics(behaviors) -> list[Diagnostic]:
+    """Declared dependencies naming behaviors the ledger lacks (warn), and cycles (error)."""
+    known = {b.behavior_id for b in behaviors}
+    found = []
+    for b in sorted(behaviors, key=lambda b: b.behavior_id):
+        for kind, ids in (("depends on", b.depends_on), ("is related to", b.related_to)):
+            for missing in sorted(set(ids) - known):
+                found.append(
+                    Diagnostic(
+                        "warn",
+                        "unknown_dependency",
+                        f"behavior {b.behavior_id} {kind} {missing}, which is not in the ledger",
+                        SNAPSHOT_PATH,
+                        0,
+                        "correct the id and run `tddprose deps import` again, or remove it "
+                        f"from {SNAPSHOT_PATH}",
+                    )
+                )
+    cycle = find_cycle({b.behavior_id: b.depends_on for b in behaviors})
+    if cycle is not None:
+        found.append(
+            Diagnostic(
+                "error",
+                "dependency_cycle",
+                f"behavior dependencies form a cycle: {' -> '.join(cycle)}",
+                SNAPSHOT_PATH,
+                0,
+                "remove one depends_on link of the cycle (edit the intent file and run "
+                "`tddprose deps import` again)",
+            )
+        )
+    return found

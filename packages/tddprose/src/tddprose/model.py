@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -47,6 +49,33 @@ class Evidence:
         return f"{self.test_id}[{self.case}]" if self.is_case else self.test_id
 
 
+def _netstring(data: bytes) -> bytes:
+    return str(len(data)).encode("ascii") + b":" + data + b","
+
+
+def compute_content_hash(
+    block_id: str, title: str, test_ids: Iterable[str], eligibility: str
+) -> str:
+    """The behavior's content-addressed fingerprint (``sha256:`` + 64 hex digits).
+
+    SHA-256 over the block id, the canonical title, the evidence test ids (unique,
+    sorted by code point) and the eligibility, each encoded as a netstring
+    (``<byte length>:<UTF-8 bytes>,``); the test ids are one netstring holding
+    theirs. Length prefixes make the encoding unambiguous: no choice of strings can
+    make two different inputs give the same bytes.
+    """
+    ids = b"".join(_netstring(t.encode("utf-8")) for t in sorted(set(test_ids)))
+    payload = b"".join(
+        (
+            _netstring(block_id.encode("utf-8")),
+            _netstring(title.encode("utf-8")),
+            _netstring(ids),
+            _netstring(eligibility.encode("utf-8")),
+        )
+    )
+    return "sha256:" + hashlib.sha256(payload).hexdigest()
+
+
 @dataclass(frozen=True)
 class Behavior:
     behavior_id: str
@@ -61,11 +90,24 @@ class Behavior:
     # Why the status is not ok, in words (empty when ok).
     reasons: tuple[str, ...] = ()
     weak_evidence: bool = False
+    # Declared by people or agents (``tddprose deps import``), kept in the snapshot:
+    # prerequisites (``ready`` orders work by them) and cross-references. Sorted.
+    depends_on: tuple[str, ...] = ()
+    related_to: tuple[str, ...] = ()
+
+    @property
+    def content_hash(self) -> str:
+        return compute_content_hash(
+            self.block_id, self.title, (e.test_id for e in self.evidence), self.eligibility
+        )
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["evidence"] = [asdict(e) for e in self.evidence]
         data["reasons"] = list(self.reasons)
+        data["depends_on"] = list(self.depends_on)
+        data["related_to"] = list(self.related_to)
+        data["content_hash"] = self.content_hash
         return data
 
 

@@ -1,12 +1,26 @@
-"""Agent-facing JSON views of the graph (``behaviors``, ``ready``) and coverage."""
+"""Agent-facing JSON views of the graph (``behaviors``, ``ready``) and coverage.
+
+``generated_at`` is the wall clock unless ``SOURCE_DATE_EPOCH`` is set (the
+reproducible-builds convention): then it is that time, and the views are
+byte-for-byte reproducible.
+"""
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 
 from tddprose.config import Config
-from tddprose.model import BEHAVIOR, INTERNAL, NEEDS_REVIEW, ORPHANED, BehaviorGraph
+from tddprose.model import (
+    BEHAVIOR,
+    INTERNAL,
+    NEEDS_REVIEW,
+    OK,
+    ORPHANED,
+    Behavior,
+    BehaviorGraph,
+)
 
 FILTERS = ("orphaned", "needs-review", "weak-evidence")
 
@@ -21,7 +35,12 @@ def _stats(behaviors) -> dict:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        moment = datetime.fromtimestamp(int(epoch), timezone.utc)
+    else:
+        moment = datetime.now(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def behaviors_view(graph: BehaviorGraph, filter_name: str | None = None) -> dict:
@@ -39,23 +58,70 @@ def behaviors_view(graph: BehaviorGraph, filter_name: str | None = None) -> dict
     }
 
 
-def ready_view(graph: BehaviorGraph) -> dict:
-    """Actionable gaps: behaviors that need a test, a decision or stronger evidence.
+# The overlay state (``tddprose report``) that makes evidence count as failing.
+FAILED_STATE = "failed"
 
-    Behavior dependencies come in phase 3; until then every gap is ready.
+
+def unsatisfied(prerequisite: Behavior | None, overlay: dict[str, str] | None) -> str | None:
+    """Why a prerequisite is not satisfied, or None when it is.
+
+    Satisfied: the behavior is in the ledger, its status is ``ok``, at least one
+    active (not skipped, not xfail) test evidences it, and, when a run overlay is
+    known, its evidence did not fail in that run. Weak evidence does not block.
     """
-    ready = []
+    if prerequisite is None:
+        return "not in the ledger"
+    if prerequisite.status != OK:
+        return f"its status is {prerequisite.status}"
+    if not any(e.active for e in prerequisite.evidence):
+        return "no active test evidences it"
+    if overlay is not None and overlay.get(prerequisite.behavior_id) == FAILED_STATE:
+        return "its evidence failed in the last run"
+    return None
+
+
+def _action(b: Behavior, overlay: dict[str, str] | None) -> str | None:
+    if b.status == ORPHANED:
+        return "write or restore a test that evidences it, or remove it from the snapshot"
+    if b.status == NEEDS_REVIEW:
+        return "resolve: " + "; ".join(b.reasons)
+    if overlay is not None and overlay.get(b.behavior_id) == FAILED_STATE:
+        return "make its failing tests pass (they failed in the last run)"
+    if b.weak_evidence and b.eligibility == BEHAVIOR:
+        return "strengthen the evidence: an active test with explicit assertions"
+    return None
+
+
+def ready_view(
+    graph: BehaviorGraph, overlay: dict[str, str] | None = None, overlay_path: str | None = None
+) -> dict:
+    """Actionable gaps whose prerequisites are all satisfied (see ``unsatisfied``).
+
+    A gap is a behavior that needs a test (orphaned), a decision (needs review), a
+    fix (its evidence failed in the run overlay, when one is given) or stronger
+    evidence. Gaps waiting on a prerequisite are listed under ``blocked`` with what
+    each waits on. ``overlay`` maps behavior ids to their state in the last run.
+    """
+    by_id = graph.by_id()
+    ready, blocked = [], []
     for b in graph.behaviors:
-        if b.status == ORPHANED:
-            action = "write or restore a test that evidences it, or remove it from the snapshot"
-        elif b.status == NEEDS_REVIEW:
-            action = "resolve: " + "; ".join(b.reasons)
-        elif b.weak_evidence and b.eligibility == BEHAVIOR:
-            action = "strengthen the evidence: an active test with explicit assertions"
-        else:
+        action = _action(b, overlay)
+        if action is None:
             continue
-        ready.append({**b.to_json(), "action": action, "depends_on": []})
-    return {"behaviors": ready, "stats": _stats(graph.behaviors), "generated_at": _now()}
+        waiting = []
+        for prerequisite in b.depends_on:
+            reason = unsatisfied(by_id.get(prerequisite), overlay)
+            if reason is not None:
+                waiting.append({"behavior_id": prerequisite, "reason": reason})
+        entry = {**b.to_json(), "action": action, "waiting_on": waiting}
+        (blocked if waiting else ready).append(entry)
+    return {
+        "behaviors": ready,
+        "blocked": blocked,
+        "overlay": overlay_path,
+        "stats": _stats(graph.behaviors),
+        "generated_at": _now(),
+    }
 
 
 def coverage_view(graph: BehaviorGraph, config: Config) -> dict:

@@ -58,7 +58,7 @@ PYTEST_OUTCOMES = {
 # function recorded as one piece of evidence), the first status present wins.
 PRECEDENCE = (FAILED, OTHER, PASSED, PENDING, SKIPPED)
 
-FORMATS = "JUnit XML, pytest-json-report or CTRF JSON"
+FORMATS = "JUnit XML, pytest-json-report, CTRF JSON or Jest/Vitest JSON"
 FIX = "pass the file pytest --junitxml writes (or pytest-json-report / CTRF JSON)"
 
 
@@ -224,6 +224,8 @@ def _read_json(path: Path, text: str) -> list[TestResult]:
         raise _error(path, "is JSON nested too deeply to read", rerun) from None
     if isinstance(data, dict) and isinstance(data.get("results"), dict):
         return _read_ctrf(path, data)
+    if isinstance(data, dict) and isinstance(data.get("testResults"), list):
+        return _read_jest(path, data)
     if isinstance(data, dict) and "tests" in data:
         return _read_json_report(path, data)
     shape = f"keys {sorted(data)[:8]}" if isinstance(data, dict) else type(data).__name__
@@ -279,6 +281,51 @@ def _phase_message(phases: list[dict]) -> str:
     return ""
 
 
+# Jest's --json (and Vitest's json reporter, which writes the same shape) statuses.
+JEST_STATUSES = {
+    "passed": PASSED,
+    "failed": FAILED,
+    "pending": SKIPPED,
+    "skipped": SKIPPED,
+    "disabled": SKIPPED,
+    "focused": PASSED,
+    "todo": PENDING,
+}
+
+
+def _read_jest(path: Path, data: dict) -> list[TestResult]:
+    """``jest --json`` / ``vitest run --reporter=json``: node ids are
+    ``<file>::<describe>::...::<title>`` (the file absolute, as the report writes it;
+    :func:`match_results` resolves it against the ledger's relative paths)."""
+    results = []
+    for index, suite in enumerate(data["testResults"]):
+        if not isinstance(suite, dict):
+            raise _error(path, f"testResults[{index}] is not an object")
+        file_name = _string(path, suite, "name", f"testResults[{index}]")
+        entries = suite.get("assertionResults") or []
+        if not isinstance(entries, list):
+            raise _error(path, f"testResults[{index}].assertionResults is not a list")
+        for number, entry in enumerate(entries):
+            where = f"testResults[{index}].assertionResults[{number}]"
+            if not isinstance(entry, dict):
+                raise _error(path, f"{where} is not an object")
+            title = entry.get("title")
+            ancestors = entry.get("ancestorTitles") or []
+            if not isinstance(title, str) or not all(isinstance(a, str) for a in ancestors):
+                raise _error(path, f"{where} has no string 'title'")
+            failures = entry.get("failureMessages") or []
+            message = _first_line(failures[0]) if failures and isinstance(failures[0], str) else ""
+            results.append(
+                TestResult(
+                    "::".join([file_name, *ancestors, title]),
+                    JEST_STATUSES.get(str(entry.get("status")), OTHER),
+                    _milliseconds(entry.get("duration")),
+                    message,
+                )
+            )
+    return results
+
+
 def _read_ctrf(path: Path, data: dict) -> list[TestResult]:
     report_format = data.get("reportFormat", "CTRF")
     if report_format != "CTRF":
@@ -326,8 +373,12 @@ def match_results(
         by_key.setdefault(_junit_key(nodeid), []).append(nodeid)
     groups: dict[str, list[TestResult]] = {}
     unmatched = []
+    files = sorted({nodeid.split("::", 1)[0] for nodeid in known}, key=len, reverse=True)
+    concrete = _concrete_cases(known)
     for result in results:
         target = _resolve(result.nodeid, exact, by_key)
+        if target is None:
+            target = _resolve_js(result.nodeid, files, exact, concrete)
         if target is None:
             unmatched.append(result)
         else:
@@ -346,6 +397,43 @@ def _resolve(nodeid: str, exact: set[str], by_key: dict[str, list[str]]) -> str 
         if len(hits) == 1:
             return hits[0]
     return None
+
+
+def _concrete_cases(known: list[str]) -> dict[str, str]:
+    """JS evidence of one ``.each`` case is ``file::suite::template[concrete::titles]``;
+    the framework's results name it ``file::suite::concrete::titles``. Keys that fit
+    two known node ids are left out (ambiguous)."""
+    found: dict[str, set[str]] = {}
+    for nodeid in known:
+        if not nodeid.endswith("]"):
+            continue
+        for index, char in enumerate(nodeid):
+            if char != "[":
+                continue
+            segments = nodeid[:index].split("::")
+            parts = nodeid[index + 1 : -1].split("::")
+            if len(segments) < 2 or len(parts) > len(segments) - 1:
+                continue
+            key = "::".join(segments[: len(segments) - len(parts)] + parts)
+            found.setdefault(key, set()).add(nodeid)
+    return {key: next(iter(ids)) for key, ids in found.items() if len(ids) == 1}
+
+
+def _resolve_js(
+    nodeid: str, files: list[str], exact: set[str], concrete: dict[str, str]
+) -> str | None:
+    """A Jest/Vitest result: its absolute file made relative to a known test file, then
+    the node id itself or the ``.each`` case it is."""
+    file_part, separator, rest = nodeid.partition("::")
+    if file_part.startswith("/") or re.match(r"[A-Za-z]:[\\/]", file_part):
+        normal = file_part.replace("\\", "/")
+        relative = next((f for f in files if normal.endswith("/" + f)), None)
+        if relative is None:
+            return None
+        nodeid = relative + separator + rest
+    if nodeid in exact:
+        return nodeid
+    return concrete.get(nodeid)
 
 
 def _junit_key(nodeid: str) -> str:

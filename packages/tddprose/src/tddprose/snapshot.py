@@ -1,20 +1,28 @@
 """``.tdd-prose/mapping.snapshot.json``: the committed record that makes builds agree.
 
 It holds, per behavior, its title, block, eligibility, evidence (test ids),
-fingerprint and provenance, plus approved test-id aliases (old -> new). JSON is
-written with sorted keys, two-space indent and one value per line, so two
-branches that add different behaviors merge without conflicts.
+fingerprint and provenance, the declared dependencies (``depends_on``,
+``related_to``: written only when not empty, so snapshots without any keep their
+bytes), plus approved test-id aliases (old -> new). JSON is written with sorted
+keys, two-space indent and one value per line, so two branches that add different
+behaviors merge without conflicts.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tddprose.errors import SnapshotError
 from tddprose.jsonfmt import _encode_string, pretty_json
-from tddprose.model import AUTO_ACCEPTED, HUMAN_APPROVED, PROVENANCES, BehaviorGraph
+from tddprose.model import (
+    AUTO_ACCEPTED,
+    HUMAN_APPROVED,
+    PROVENANCES,
+    BehaviorGraph,
+    compute_content_hash,
+)
 
 SNAPSHOT_VERSION = 1
 
@@ -28,10 +36,17 @@ class SnapshotBehavior:
     evidence: tuple[str, ...]
     fingerprint: str
     provenance: str = AUTO_ACCEPTED
+    depends_on: tuple[str, ...] = ()
+    related_to: tuple[str, ...] = ()
 
     @property
     def approved(self) -> bool:
         return self.provenance == HUMAN_APPROVED
+
+    @property
+    def content_hash(self) -> str:
+        """The same hash as the graph's behavior: every input is stored here."""
+        return compute_content_hash(self.block_id, self.title, self.evidence, self.eligibility)
 
 
 @dataclass(frozen=True)
@@ -50,6 +65,21 @@ class Snapshot:
                 bound.setdefault(new, bound[old])
         return bound
 
+    def without(self, behavior_ids) -> Snapshot:
+        """The snapshot with ``behavior_ids`` removed, and every dependency or
+        cross-reference to them dropped (a forgotten behavior cannot be waited on)."""
+        gone = set(behavior_ids)
+        kept = {}
+        for behavior_id, b in self.behaviors.items():
+            if behavior_id in gone:
+                continue
+            kept[behavior_id] = replace(
+                b,
+                depends_on=tuple(d for d in b.depends_on if d not in gone),
+                related_to=tuple(r for r in b.related_to if r not in gone),
+            )
+        return Snapshot(kept, dict(self.aliases))
+
     def to_text(self) -> str:
         """Canonical JSON (sorted keys, two-space indent), built per behavior with the
         C string encoder: this runs on every sync over every behavior."""
@@ -61,13 +91,17 @@ class Snapshot:
                 if b.evidence
                 else "[]"
             )
+            depends_on = _id_list("depends_on", b.depends_on)
+            related_to = _id_list("related_to", b.related_to)
             chunks.append(
                 f"    {q(b.behavior_id)}: {{\n"
                 f'      "block_id": {q(b.block_id)},\n'
+                f"{depends_on}"
                 f'      "eligibility": {q(b.eligibility)},\n'
                 f'      "evidence": {evidence},\n'
                 f'      "fingerprint": {q(b.fingerprint)},\n'
                 f'      "provenance": {q(b.provenance)},\n'
+                f"{related_to}"
                 f'      "title": {q(b.title)}\n'
                 "    }"
             )
@@ -81,6 +115,15 @@ class Snapshot:
             f'  "version": {SNAPSHOT_VERSION}\n'
             "}\n"
         )
+
+
+def _id_list(key: str, ids: tuple[str, ...]) -> str:
+    """One optional list field of a behavior entry (nothing when empty), sorted."""
+    if not ids:
+        return ""
+    q = _encode_string
+    items = ",\n".join(f"        {q(i)}" for i in sorted(set(ids)))
+    return f'      "{key}": [\n{items}\n      ],\n'
 
 
 def parse_snapshot(text: str, where: str) -> Snapshot:
@@ -113,6 +156,12 @@ def parse_snapshot(text: str, where: str) -> Snapshot:
             evidence = entry.get("evidence", [])
             if not isinstance(evidence, list) or not all(isinstance(t, str) for t in evidence):
                 raise bad(f"behaviors.{behavior_id}.evidence: expected a list of test ids")
+            links = {}
+            for key in ("depends_on", "related_to"):
+                ids = entry.get(key, [])
+                if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                    raise bad(f"behaviors.{behavior_id}.{key}: expected a list of behavior ids")
+                links[key] = tuple(sorted(set(ids)))
             behaviors[behavior_id] = SnapshotBehavior(
                 behavior_id=behavior_id,
                 title=str(entry["title"]),
@@ -121,6 +170,7 @@ def parse_snapshot(text: str, where: str) -> Snapshot:
                 evidence=tuple(evidence),
                 fingerprint=str(entry.get("fingerprint", "")),
                 provenance=provenance,
+                **links,
             )
         except (AttributeError, KeyError, TypeError) as exc:
             raise bad(f"behaviors.{behavior_id}: missing or malformed field ({exc})") from None
@@ -151,6 +201,8 @@ def snapshot_from_graph(graph: BehaviorGraph, previous: Snapshot) -> Snapshot:
             evidence=tuple(test_ids),
             fingerprint=behavior.fingerprint,
             provenance=behavior.provenance,
+            depends_on=behavior.depends_on,
+            related_to=behavior.related_to,
         )
         behaviors[behavior.behavior_id] = entry
     return Snapshot(behaviors, dict(previous.aliases))

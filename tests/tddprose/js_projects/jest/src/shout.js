@@ -1,0 +1,5 @@
+function shout(word) {
+  return `${word.toUpperCase()}!`;
+}
+
+module.exports = { shout };

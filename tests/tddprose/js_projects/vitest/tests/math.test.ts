@@ -1,0 +1,46 @@
+import { describe, expect, it, test } from 'vitest';
+import { add, divide } from '../src/math';
+
+describe('add', () => {
+  // @tdd-prose:behavior math.add.sums_two_numbers
+  it('sums two numbers', () => {
+    expect(add(1, 2)).toBe(3);
+  });
+
+  it.each([
+    [1, 1, 2],
+    [2, 3, 5],
+  ])('add(%i, %i) is %i', (a, b, expected) => {
+    expect(add(a, b)).toBe(expected);
+  });
+
+  test.each([
+    { a: 1, b: 2, sum: 3 },
+    { a: 4, b: 5, sum: 9 },
+  ])('adds $a and $b', ({ a, b, sum }) => {
+    expect(add(a, b)).toBe(sum);
+  });
+
+  it.skip('adds big integers', () => {
+    expect(add(1, 2)).toBe(3);
+  });
+
+  it.todo('adds three numbers');
+});
+
+describe('divide', () => {
+  describe('by zero', () => {
+    test('throws', () => {
+      // @tdd-prose:behavior math.divide.rejects_zero
+      expect(() => divide(1, 0)).toThrow('division by zero');
+    });
+  });
+
+  test.each`
+    a    | b    | expected
+    ${6} | ${3} | ${2}
+    ${1} | ${4} | ${0.25}
+  `('$a / $b = $expected', ({ a, b, expected }) => {
+    expect(divide(a, b)).toBe(expected);
+  });
+});
