@@ -28,6 +28,7 @@ from functools import cache
 from pathlib import PurePosixPath
 
 from tddprose.adapters import js_format as fmt
+from tddprose.adapters.unreadable import unreadable
 from tddprose.identity import make_test_id, normalise_space, sha256_tag
 from tddprose.ir import (
     ACTIVE,
@@ -213,22 +214,9 @@ def parse_js_file(
     """Read one file. Never raises on bad content: problems become diagnostics."""
     fingerprint = sha256_tag(data)
 
-    def failed(code: str, message: str, fix: str, line: int = 0) -> TestFileIR:
-        diagnostic = Diagnostic("error", code, message, path, line, fix)
-        return TestFileIR(framework, path, fingerprint, (), (diagnostic,), parse_error=True)
-
-    if b"\x00" in data:
-        return failed("binary_file", "binary content (NUL bytes)", "rename it or exclude it")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return failed(
-            "not_utf8",
-            f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
-            "save the file as UTF-8",
-            line,
-        )
+    problem = unreadable(framework, path, data, fingerprint)
+    if problem is not None:
+        return problem
     if not is_test_file(path):
         return TestFileIR(framework, path, fingerprint)
     parser, query = _languages()[_language_for(path)]

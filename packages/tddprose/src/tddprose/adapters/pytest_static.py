@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import PurePosixPath
 
+from tddprose.adapters.unreadable import unreadable
 from tddprose.identity import (
     docstring_title,
     humanise,
@@ -116,22 +117,9 @@ def parse_test_file(
     """Read one file. Never raises on bad content: problems become diagnostics."""
     fingerprint = sha256_tag(data)
 
-    def failed(code: str, message: str, fix: str, line: int = 0) -> TestFileIR:
-        diagnostic = Diagnostic("error", code, message, path, line, fix)
-        return TestFileIR(FRAMEWORK, path, fingerprint, (), (diagnostic,), parse_error=True)
-
-    if b"\x00" in data:
-        return failed("binary_file", "binary content (NUL bytes)", "rename it or exclude it")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return failed(
-            "not_utf8",
-            f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
-            "save the file as UTF-8",
-            line,
-        )
+    problem = unreadable(FRAMEWORK, path, data, fingerprint)
+    if problem is not None:
+        return problem
     if not is_test_module(path):
         return TestFileIR(FRAMEWORK, path, fingerprint)
     parser, checks = _parser()
