@@ -5,6 +5,10 @@ Plain is ``python -m pytest`` with every tpr plugin switched off
 artifacts in a temporary ``--tpr-dir``. Both in the same run, interleaved, medians.
 Target: with tpr at most 1.10x plain (no coverage).
 
+``--many-fast N`` runs a generated suite of N trivial tests instead (50 files, a third
+of them parametrized cases): there pytest's own per-test work is smallest, so the
+plugins' per-test cost shows most.
+
 Coverage's own overhead, separately, on the same selection and against the same plain
 runs: ``python -m coverage run --branch -m pytest`` (tpr plugins off), and on Python
 3.12+ also with COVERAGE_CORE=sysmon. The core coverage really used is printed:
@@ -81,6 +85,24 @@ def coverage_core(env: dict[str, str], tmp: Path, name: str) -> str:
     return core
 
 
+def many_fast_tests(root: Path, count: int) -> Path:
+    """A suite of ``count`` trivial tests in 50 files under ``root``; its directory."""
+    suite = root / "many_fast"
+    (suite / "tests").mkdir(parents=True)
+    (suite / "pyproject.toml").write_text("[tool.pytest.ini_options]\ntestpaths = ['tests']\n")
+    per_file = max(count // 50, 1)
+    for number in range(50):
+        plain, cases = per_file - per_file // 3, per_file // 3
+        body = ["import pytest", ""]
+        body += [f"def test_{n}():\n    assert {n} + 1 == {n + 1}\n" for n in range(plain)]
+        body += [
+            f"@pytest.mark.parametrize('x', range({cases}))",
+            "def test_case(x):\n    assert x >= 0\n",
+        ]
+        (suite / "tests" / f"test_fast_{number:02d}.py").write_text("\n".join(body))
+    return suite
+
+
 def run(arm: Arm) -> tuple[int, float, str]:
     start = time.perf_counter()
     result = subprocess.run(
@@ -102,11 +124,17 @@ def main() -> int:
     parser.add_argument("--no-coverage", action="store_true", help="skip the coverage cases")
     parser.add_argument("--quiet", action="store_true", help="no per-run progress on stderr")
     parser.add_argument("--check", action="store_true", help=f"exit 1 above {TARGET}x")
+    parser.add_argument(
+        "--many-fast", type=int, metavar="N", help="a generated suite of N trivial tests instead"
+    )
     args = parser.parse_args()
     selection = shlex.split(args.selection)
 
     with tempfile.TemporaryDirectory(prefix="tpr-bench-") as name:
         tmp = Path(name)
+        if args.many_fast:
+            selection = [str(many_fast_tests(tmp, args.many_fast))]
+            args.selection = f"{args.many_fast} generated trivial tests"
         env = base_env()
         pytest_cmd = [sys.executable, "-m", "pytest", *COMMON]
         plain = Arm("pytest.plain", [*pytest_cmd, *plain_pytest_args(), *selection], env)

@@ -102,7 +102,7 @@ RECORDS_FIRST_EXAMPLE = {
 
         from hypothesis import given, settings, strategies as st
 
-        @settings(database=None, max_examples=5)
+        @settings(database=None, max_examples=5, derandomize=False)  # CI's profile derandomizes
         @given(st.integers(0, 10**9))
         def test_drawn(n):
             with open(os.environ["DRAWN_FILE"], "a") as out:
