@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import PurePosixPath
 
 from tddprose.adapters import js_format as fmt
-from tddprose.adapters.unreadable import unreadable
+from tddprose.adapters.source_tree import compact, first_error_line, node_text, unreadable
 from tddprose.identity import make_test_id, normalise_space, sha256_tag
 from tddprose.ir import (
     ACTIVE,
@@ -226,7 +226,7 @@ def parse_js_file(
     diagnostics = list(reader.diagnostics)
     error = tree.root_node.has_error
     if error:
-        line = _first_error_line(tree.root_node)
+        line = first_error_line(tree.root_node)
         diagnostics.append(
             Diagnostic(
                 "error",
@@ -238,20 +238,6 @@ def parse_js_file(
             )
         )
     return TestFileIR(framework, path, fingerprint, tests, tuple(diagnostics), parse_error=error)
-
-
-def _first_error_line(node) -> int:
-    cursor = [node]
-    while cursor:
-        current = cursor.pop(0)
-        if current.is_error or current.is_missing:
-            return current.start_point[0] + 1
-        cursor[:0] = [c for c in current.children if c.has_error or c.is_missing]
-    return node.start_point[0] + 1
-
-
-def _text(node) -> str:
-    return node.text.decode("utf-8", errors="replace")
 
 
 def _named(node) -> list:
@@ -272,11 +258,11 @@ def _unwrap(node):
 def _string_value(node):
     """A string literal's value, or UNKNOWN (also for templates with substitutions)."""
     if node.type == "string":
-        return fmt.unescape(_text(node)[1:-1])
+        return fmt.unescape(node_text(node)[1:-1])
     if node.type == "template_string":
         if any(c.type == "template_substitution" for c in node.named_children):
             return fmt.UNKNOWN
-        return fmt.unescape(_text(node)[1:-1].replace("\r\n", "\n"))
+        return fmt.unescape(node_text(node)[1:-1].replace("\r\n", "\n"))
     return fmt.UNKNOWN
 
 
@@ -288,24 +274,24 @@ def _value(node):
     if kind in ("string", "template_string"):
         return _string_value(node)
     if kind == "number":
-        return fmt.number(_text(node))
+        return fmt.number(node_text(node))
     if kind == "true":
         return True
     if kind == "false":
         return False
     if kind == "null":
         return None
-    if kind == "undefined" or (kind == "identifier" and _text(node) == "undefined"):
+    if kind == "undefined" or (kind == "identifier" and node_text(node) == "undefined"):
         return fmt.UNDEFINED
-    if kind == "identifier" and _text(node) in ("NaN", "Infinity"):
-        return float("nan") if _text(node) == "NaN" else float("inf")
+    if kind == "identifier" and node_text(node) in ("NaN", "Infinity"):
+        return float("nan") if node_text(node) == "NaN" else float("inf")
     if kind == "unary_expression":
         operator = node.child_by_field_name("operator")
         value = _value(node.child_by_field_name("argument"))
         if operator is not None and isinstance(value, float) and not isinstance(value, bool):
-            if _text(operator) == "-":
+            if node_text(operator) == "-":
                 return -value
-            if _text(operator) == "+":
+            if node_text(operator) == "+":
                 return value
         return fmt.UNKNOWN
     if kind == "array":
@@ -322,11 +308,11 @@ def _value(node):
             if key_node is None:
                 return fmt.UNKNOWN
             if key_node.type == "property_identifier":
-                key = _text(key_node)
+                key = node_text(key_node)
             elif key_node.type == "string":
                 key = _string_value(key_node)
             elif key_node.type == "number":
-                number = fmt.number(_text(key_node))
+                number = fmt.number(node_text(key_node))
                 key = fmt.number_string(number) if isinstance(number, float) else fmt.UNKNOWN
             else:
                 return fmt.UNKNOWN
@@ -337,29 +323,8 @@ def _value(node):
     return fmt.UNKNOWN
 
 
-_SPACE = re.compile(rb"\s+")
-
-
 def _compact(node) -> bytes:
-    """A node's source with whitespace and comments removed (formatting-proof)."""
-    text = node.text
-    if b"/" not in text:
-        return _SPACE.sub(b"", text)
-    pieces = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == "comment":
-            continue
-        if current.child_count == 0 or current.type in ("string", "template_string"):
-            pieces.append(
-                current.text
-                if current.type in ("string", "template_string")
-                else _SPACE.sub(b"", current.text)
-            )
-        else:
-            stack.extend(reversed(current.children))
-    return b"".join(pieces)
+    return compact(node, b"/", ("string", "template_string"))
 
 
 # --- calls ---------------------------------------------------------------------------
@@ -381,11 +346,11 @@ def _chain(node) -> tuple[str, list[str]] | None:
         prop = node.child_by_field_name("property")
         if prop is None:
             return None
-        names.append(_text(prop))
+        names.append(node_text(prop))
         node = node.child_by_field_name("object")
     if node is None or node.type != "identifier":
         return None
-    return _text(node), list(reversed(names))
+    return node_text(node), list(reversed(names))
 
 
 def _call(node) -> _Call | None:
@@ -477,7 +442,7 @@ class _Reader:
         self.comment_lines: dict[int, str | None] = {}
         anchors = []
         for comment in captures.get("comment", []):
-            match = pattern.search(_text(comment))
+            match = pattern.search(node_text(comment))
             first, last = comment.start_point[0], comment.end_point[0]
             for line in range(first, last + 1):
                 self.comment_lines.setdefault(line, None)
@@ -579,8 +544,8 @@ class _Reader:
         if isinstance(value, str):
             return value
         if node.type == "template_string":
-            return _text(node)[1:-1]
-        return "${" + normalise_space(_text(node)) + "}"
+            return node_text(node)[1:-1]
+        return "${" + normalise_space(node_text(node)) + "}"
 
     def _cases(self, title: str, table) -> tuple[tuple[str, str], ...] | None:
         if table.type == "template_string":
@@ -738,7 +703,7 @@ def _assertion_name(call) -> tuple[str, list[str]] | None:
     function = call.child_by_field_name("function")
     if function is None:
         return None
-    if function.type == "identifier" and _text(function) == "assert":
+    if function.type == "identifier" and node_text(function) == "assert":
         return "assert", []
     if function.type != "member_expression":
         return None
@@ -746,16 +711,16 @@ def _assertion_name(call) -> tuple[str, list[str]] | None:
     node = function
     while node is not None and node.type == "member_expression":
         prop = node.child_by_field_name("property")
-        names.append(_text(prop) if prop is not None else "")
+        names.append(node_text(prop) if prop is not None else "")
         node = node.child_by_field_name("object")
     names.reverse()
     if node is None:
         return None
-    if node.type == "identifier" and _text(node) == "assert":
+    if node.type == "identifier" and node_text(node) == "assert":
         return names[-1], names[:-1]
     if node.type == "call_expression":
         head = node.child_by_field_name("function")
-        if head is not None and _text(head) in ("expect", "expect.soft", "expect.poll"):
+        if head is not None and node_text(head) in ("expect", "expect.soft", "expect.poll"):
             return names[-1], names[:-1]
     return None
 

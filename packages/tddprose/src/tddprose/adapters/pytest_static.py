@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import PurePosixPath
 
-from tddprose.adapters.unreadable import unreadable
+from tddprose.adapters.source_tree import compact, first_error_line, node_text, unreadable
 from tddprose.identity import (
     docstring_title,
     humanise,
@@ -128,7 +128,7 @@ def parse_test_file(
     tests = reader.read()
     diagnostics: tuple[Diagnostic, ...] = ()
     if tree.root_node.has_error:
-        line = _first_error_line(tree.root_node)
+        line = first_error_line(tree.root_node)
         diagnostics = (
             Diagnostic(
                 "error",
@@ -144,28 +144,14 @@ def parse_test_file(
     )
 
 
-def _first_error_line(node) -> int:
-    cursor = [node]
-    while cursor:
-        current = cursor.pop(0)
-        if current.is_error or current.is_missing:
-            return current.start_point[0] + 1
-        cursor[:0] = [c for c in current.children if c.has_error or c.is_missing]
-    return node.start_point[0] + 1
-
-
-def _text(node) -> str:
-    return node.text.decode("utf-8", errors="replace")
-
-
 def _dotted(node) -> str:
     """``pytest.mark.slow`` for attribute chains, the identifier for names, else ''."""
     if node.type == "identifier":
-        return _text(node)
+        return node_text(node)
     if node.type == "attribute":
         obj, attr = node.child_by_field_name("object"), node.child_by_field_name("attribute")
         head = _dotted(obj) if obj is not None else ""
-        return f"{head}.{_text(attr)}" if head and attr is not None else ""
+        return f"{head}.{node_text(attr)}" if head and attr is not None else ""
     return ""
 
 
@@ -193,7 +179,7 @@ def _split_arguments(arguments) -> tuple[list, dict]:
     named = arguments.named_children if arguments is not None else []
     positional = [a for a in named if a.type != "keyword_argument"]
     keywords = {
-        _text(a.child_by_field_name("name")): a.child_by_field_name("value")
+        node_text(a.child_by_field_name("name")): a.child_by_field_name("value")
         for a in named
         if a.type == "keyword_argument"
     }
@@ -263,7 +249,7 @@ def _literal(node):
     elif kind in ("true", "false", "none"):
         return {"true": True, "false": False, "none": None}[kind]
     try:
-        return ast.literal_eval(_text(node))
+        return ast.literal_eval(node_text(node))
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return _NOT_LITERAL
 
@@ -317,7 +303,7 @@ def _cases(arguments) -> list[tuple[str, str]] | None:
             for argument in args.named_children if args else []:
                 if (
                     argument.type == "keyword_argument"
-                    and _text(argument.child_by_field_name("name")) == "id"
+                    and node_text(argument.child_by_field_name("name")) == "id"
                 ):
                     value = _literal(argument.child_by_field_name("value"))
                     case_id = value if isinstance(value, str) else None
@@ -383,28 +369,8 @@ def _parameters(parametrize: list) -> tuple[tuple[Parameter, ...], bool]:
     return tuple(Parameter(i, h) for i, (_, h) in zip(ids, combined, strict=True)), False
 
 
-_SPACE = re.compile(rb"\s+")
-
-
 def _compact(node) -> bytes:
-    """A node's source with whitespace and comments removed (formatting-proof)."""
-    text = node.text
-    if b"#" not in text:
-        # No comment: drop all whitespace (inside strings too; this is only a hash).
-        return _SPACE.sub(b"", text)
-    pieces = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == "comment":
-            continue
-        if current.child_count == 0 or current.type == "string":
-            pieces.append(
-                _SPACE.sub(b"", current.text) if current.type != "string" else current.text
-            )
-        else:
-            stack.extend(reversed(current.children))
-    return b"".join(pieces)
+    return compact(node, b"#", ("string",))
 
 
 class _FileReader:
@@ -418,7 +384,7 @@ class _FileReader:
         captures = QueryCursor(checks).captures(self.root)
         self.comment_lines: dict[int, str | None] = {}
         for comment in captures.get("comment", []):
-            match = self.anchor_pattern.search(_text(comment))
+            match = self.anchor_pattern.search(node_text(comment))
             self.comment_lines[comment.start_point[0]] = match.group(1) if match else None
         nodes = captures.get("assert", []) + [
             c for c in captures.get("call", []) if _check_call_name(c)
@@ -449,7 +415,7 @@ class _FileReader:
             name_node = definition.child_by_field_name("name")
             if name_node is None:
                 continue
-            name = _text(name_node)
+            name = node_text(name_node)
             own = _Marks()
             for decorator in decorators:
                 if decorator.named_children:
@@ -490,7 +456,7 @@ class _FileReader:
                 method, decorators = _definition(child)
                 if method is None or method.type != "function_definition":
                     continue
-                method_name = _text(method.child_by_field_name("name"))
+                method_name = node_text(method.child_by_field_name("name"))
                 if not method_name.startswith("test") or method_name in seen:
                     continue
                 seen.add(method_name)
@@ -583,7 +549,7 @@ def _body_marks(body, inherited: _Marks) -> _Marks:
             if assignment.type == "assignment":
                 left = assignment.child_by_field_name("left")
                 right = assignment.child_by_field_name("right")
-                if left is not None and right is not None and _text(left) == "pytestmark":
+                if left is not None and right is not None and node_text(left) == "pytestmark":
                     _marks_from_pytestmark(right, marks)
     return marks
 
@@ -622,24 +588,28 @@ def _unittest_classes(root) -> set[int]:
     for node in _module_statements(root):
         if node.type == "import_statement":
             for item in node.named_children:
-                if item.type == "dotted_name" and _text(item).split(".")[0] == "unittest":
+                if item.type == "dotted_name" and node_text(item).split(".")[0] == "unittest":
                     modules.add("unittest")
                 elif item.type == "aliased_import":
                     target = item.child_by_field_name("name")
                     alias = item.child_by_field_name("alias")
-                    if target is not None and alias is not None and _text(target) == "unittest":
-                        modules.add(_text(alias))
+                    if target is not None and alias is not None and node_text(target) == "unittest":
+                        modules.add(node_text(alias))
         elif node.type == "import_from_statement":
             module = node.child_by_field_name("module_name")
-            if module is None or _text(module) != "unittest":
+            if module is None or node_text(module) != "unittest":
                 continue
             for item in node.children_by_field_name("name"):
                 target, alias = item, item
                 if item.type == "aliased_import":
                     target = item.child_by_field_name("name")
                     alias = item.child_by_field_name("alias")
-                if target is not None and alias is not None and _text(target) in _UNITTEST_CASES:
-                    cases.add(_text(alias))
+                if (
+                    target is not None
+                    and alias is not None
+                    and node_text(target) in _UNITTEST_CASES
+                ):
+                    cases.add(node_text(alias))
         else:
             definition, _ = _definition(node)
             if definition is None or definition.type != "class_definition":
@@ -647,7 +617,7 @@ def _unittest_classes(root) -> set[int]:
             name_node = definition.child_by_field_name("name")
             if name_node is None:
                 continue
-            name = _text(name_node)
+            name = node_text(name_node)
             for base in _base_names(definition):
                 head, _, tail = base.rpartition(".")
                 if (head in modules and tail in _UNITTEST_CASES) or (
@@ -668,7 +638,7 @@ def _has_init(class_body) -> bool:
             definition = child.child_by_field_name("definition")
         if definition is not None and definition.type == "function_definition":
             name = definition.child_by_field_name("name")
-            if name is not None and _text(name) == "__init__":
+            if name is not None and node_text(name) == "__init__":
                 return True
     return False
 
@@ -680,8 +650,8 @@ def _fixtures(definition) -> tuple[str, ...]:
         node = parameter
         if parameter.type in ("default_parameter", "typed_parameter", "typed_default_parameter"):
             node = parameter.child_by_field_name("name") or parameter.named_children[0]
-        if node.type == "identifier" and _text(node) not in ("self", "cls"):
-            names.append(_text(node))
+        if node.type == "identifier" and node_text(node) not in ("self", "cls"):
+            names.append(node_text(node))
     return tuple(names)
 
 
@@ -727,7 +697,9 @@ def _assertion(node) -> Assertion | None:
     positional, keywords = _split_arguments(node.child_by_field_name("arguments"))
     if name.startswith("pytest.") and last in _CONTEXT_CHECKS:
         expected = positional[0] if positional else None
-        matcher = f"pytest.{last}({_text(expected)})" if expected is not None else f"pytest.{last}"
+        matcher = (
+            f"pytest.{last}({node_text(expected)})" if expected is not None else f"pytest.{last}"
+        )
         return Assertion(
             _CONTEXT_CHECKS[last], matcher, _literal_text(keywords.get("match")), structure
         )
@@ -743,8 +715,10 @@ def _assert_statement(node, structure: str) -> Assertion:
     if condition.type == "comparison_operator":
         operands = condition.named_children
         operators = [c for c in condition.children if not c.is_named]
-        operator = " ".join(_text(o) for o in operators[:2] if _text(o) in ("not", "in", "is"))
-        operator = operator if operator in _COMPARISONS else _text(operators[0])
+        operator = " ".join(
+            node_text(o) for o in operators[:2] if node_text(o) in ("not", "in", "is")
+        )
+        operator = operator if operator in _COMPARISONS else node_text(operators[0])
         right = operands[-1] if len(operands) > 1 else None
         if right is not None and right.type == "call":
             function = _dotted(right.child_by_field_name("function"))
