@@ -8,6 +8,7 @@ without pyprobe_tracer: a clear error before any child process starts.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +65,7 @@ def test_freeze_lists_leave_the_tracer_out_and_keep_the_socket_path():
         if name == top or name.startswith(top + ".")
     ]
     assert excluded == []
+    # the spec builds from these lists, not from copies of them
+    spec = (Path(__file__).resolve().parents[2] / "packages/gui/pyprobe.spec").read_text()
+    assert "hiddenimports=list(_freeze.HIDDEN_IMPORTS)" in spec
+    assert "excludes=list(_freeze.EXCLUDES)" in spec

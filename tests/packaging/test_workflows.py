@@ -117,4 +117,5 @@ def test_the_gui_release_smoke_tests_the_binary_before_only_its_last_job_can_wri
 
 def test_ci_reads_only():
     jobs = load("ci.yml")["jobs"]
+    assert jobs
     assert all(job["permissions"] == {"contents": "read"} for job in jobs.values())

@@ -89,6 +89,8 @@ def test_a_tag_not_in_normal_form_names_the_normal_form():
 
 def test_the_repository_versions_agree_with_each_other():
     check_versions(ROOT, VERSION)
+    for package in PACKAGES:  # what the check read is what the packages say they are
+        assert importlib.import_module(package.module).__version__ == VERSION
 
 
 def test_a_tag_that_does_not_match_names_the_file_to_edit(tmp_path):

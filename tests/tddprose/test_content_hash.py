@@ -136,6 +136,7 @@ def test_behaviors_and_ready_json_carry_each_behaviors_content_hash(tmp_path, ca
     _, again = run_json(root, capsys, "behaviors", "--no-runner")
     assert {b["behavior_id"]: b["content_hash"] for b in again["behaviors"]} == hashes
     _, ready = run_json(root, capsys, "ready", "--no-runner")
+    assert ready["behaviors"]
     for b in ready["behaviors"]:
         assert b["content_hash"] == hashes[b["behavior_id"]]
 

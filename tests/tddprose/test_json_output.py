@@ -198,5 +198,7 @@ def test_json_output_is_byte_for_byte_reproducible_with_source_date_epoch(
         assert run(root, command, "--no-runner", "--json") == 0
         outputs.append(capsys.readouterr().out)
     assert outputs[0] == outputs[1]
+    first = json.loads(outputs[0])
+    assert first["ok"] is True and first["command"] == command
     if command != "coverage":
         assert json.loads(outputs[0])["generated_at"] == "2023-11-14T22:13:20Z"

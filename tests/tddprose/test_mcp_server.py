@@ -122,6 +122,14 @@ def test_the_shared_query_function_gives_the_clis_json(tmp_path, capsys, monkeyp
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     root = make_project(tmp_path)
+    assert tools.QUERIES == ("behaviors", "ready", "coverage")
+    answers = {}
     for command in tools.QUERIES:
         _, cli = run_json(root, capsys, command, "--no-runner")
         assert tools.query(root, command, runner=False) == cli
+        assert cli["ok"] is True and cli["command"] == command
+        answers[command] = cli
+    # what the project holds, not only agreement: both sides could be equally empty
+    assert answers["behaviors"]["behaviors"] and answers["coverage"] != {
+        k: answers["coverage"][k] for k in ("command", "ok", "exit_code")
+    }

@@ -171,7 +171,8 @@ def test_validate_output_is_byte_identical_across_runs(tmp_path, capsys):
     outputs = []
     for _ in range(2):
         capsys.readouterr()
-        main(["--root", str(root), "validate", "--json", path])
+        assert main(["--root", str(root), "validate", "--json", path]) == 1  # a test fails
         outputs.append(capsys.readouterr().out)
     assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0])["tests"]["ok"] is False
     assert str(tmp_path) not in outputs[0]
