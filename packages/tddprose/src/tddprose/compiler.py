@@ -18,7 +18,7 @@ from pathlib import Path
 from tddprose import __version__
 from tddprose.adapters.dispatch import (
     adapter_versions,
-    is_js_path,
+    framework_for,
     js_framework,
     parse_source,
     suite_path_of,
@@ -182,7 +182,7 @@ def _unparsed(
     source: SourceFile, cached, code: str, message: str, fix: str, js: str = ""
 ) -> TestFileIR:
     diagnostic = Diagnostic("error", code, message, source.path, 0, fix)
-    framework = js if js and is_js_path(source.path) else "pytest"
+    framework = framework_for(source.path, js)
     ir = TestFileIR(framework, source.path, "", (), (diagnostic,), parse_error=True)
     return _keep_last_good(ir, cached)
 
@@ -265,20 +265,19 @@ def _with_runner(root, config, state, files, irs, tests):
     listed = {f.name for f in config.frameworks}
     merged = [t for t in tests if t.test_id.split(":", 2)[1] not in listed]
     diagnostics: list[Diagnostic] = []
+    fingerprints = [[ir.file, ir.file_fingerprint] for ir in irs]
     for framework in config.frameworks:
-        key = sha256_tag(
-            json.dumps([[ir.file, ir.file_fingerprint] for ir in irs] + [framework.collect_cmd]),
-            32,
-        )
+        key = sha256_tag(json.dumps([*fingerprints, framework.collect_cmd]), 32)
         slot = "manifest" if framework.name == "pytest" else f"manifest:{framework.name}"
         cached = state.get_json(slot)
         if cached and cached.get("key") == key:
             manifest = cached["manifest"]
-        elif framework.name == "pytest":
-            manifest = collect(root, framework.collect_cmd)
-        else:
-            manifest = js_runner.collect(root, framework.name, framework.collect_cmd)
-        state.put_json(slot, {"key": key, "manifest": manifest})
+        else:  # collected afresh: cache it (a cached manifest is not written again)
+            if framework.name == "pytest":
+                manifest = collect(root, framework.collect_cmd)
+            else:
+                manifest = js_runner.collect(root, framework.name, framework.collect_cmd)
+            state.put_json(slot, {"key": key, "manifest": manifest})
         mine = [t for t in tests if t.test_id.startswith(f"test:{framework.name}:")]
         if framework.name == "pytest":
             found, problems = reconcile(mine, manifest, roots)

@@ -34,6 +34,30 @@ def scrubbed_env() -> dict[str, str]:
     return env
 
 
+def run_collect_command(
+    command: list[str], root: Path, env: dict[str, str], collect_cmd: str, where: str, fix: str
+) -> subprocess.CompletedProcess:
+    """Run a framework's collect command in ``root`` (output captured, bounded by
+    COLLECT_TIMEOUT); a missing program (``where`` names the setting, ``fix`` what to
+    do) or a timeout is a RunnerError."""
+    try:
+        return subprocess.run(
+            command,
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=COLLECT_TIMEOUT,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise RunnerError(f"{where}: {command[0]!r} not found; {fix}") from None
+    except subprocess.TimeoutExpired:
+        raise RunnerError(
+            f"collect_cmd {collect_cmd!r} ran longer than {COLLECT_TIMEOUT} s; use --no-runner"
+        ) from None
+
+
 def collect(root: Path, collect_cmd: str) -> dict:
     """Run the collect command; return the manifest pytest wrote."""
     command = shlex.split(collect_cmd)
@@ -43,25 +67,14 @@ def collect(root: Path, collect_cmd: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="tddprose-") as scratch:
         manifest_path = Path(scratch, "manifest.json")
         env = {**scrubbed_env(), MANIFEST_ENV: str(manifest_path), ROOT_ENV: str(root)}
-        try:
-            completed = subprocess.run(
-                command,
-                cwd=root,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=COLLECT_TIMEOUT,
-                check=False,
-            )
-        except FileNotFoundError:
-            raise RunnerError(
-                f"frameworks[0].collect_cmd: {command[0]!r} not found; "
-                "fix the command in .tdd-prose/config.yml, or use --no-runner"
-            ) from None
-        except subprocess.TimeoutExpired:
-            raise RunnerError(
-                f"collect_cmd {collect_cmd!r} ran longer than {COLLECT_TIMEOUT} s; use --no-runner"
-            ) from None
+        completed = run_collect_command(
+            command,
+            root,
+            env,
+            collect_cmd,
+            "frameworks[0].collect_cmd",
+            "fix the command in .tdd-prose/config.yml, or use --no-runner",
+        )
         if not manifest_path.exists():
             tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-15:])
             raise RunnerError(

@@ -4,12 +4,11 @@ TypeScript files belong to the JS framework the config lists (jest or vitest).""
 from __future__ import annotations
 
 from tddprose.adapters import pytest_static
+from tddprose.adapters.js_names import EXTENSIONS, JS_FRAMEWORKS
 from tddprose.ir import TestFileIR
 
-# The JS modules are imported only when a JS framework is configured (a pytest-only
-# no-op run does not pay for them). Kept in step with js_static.EXTENSIONS/JS_FRAMEWORKS.
-JS_FRAMEWORKS = ("jest", "vitest")
-EXTENSIONS = frozenset(("js", "jsx", "ts", "tsx", "mjs", "cjs", "mts", "cts"))
+# The JS adapters are imported only when a JS framework is configured: a pytest-only
+# no-op run does not pay for them.
 
 
 def js_framework(frameworks) -> str:
@@ -21,10 +20,15 @@ def is_js_path(path: str) -> bool:
     return path.rsplit(".", 1)[-1] in EXTENSIONS
 
 
+def framework_for(path: str, js: str) -> str:
+    """Which framework's file ``path`` is, given the config's JS framework (or '')."""
+    return js if js and is_js_path(path) else pytest_static.FRAMEWORK
+
+
 def parse_source(
     path: str, data: bytes, suite_root: str, anchor_tag: str, js: str = ""
 ) -> TestFileIR:
-    if js and is_js_path(path):
+    if framework_for(path, js) != pytest_static.FRAMEWORK:
         from tddprose.adapters import js_static
 
         return js_static.parse_js_file(path, data, suite_root, anchor_tag, js)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import subprocess
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -32,8 +31,8 @@ from tddprose.adapters.js_static import PLACEHOLDER, js_title, suite_path_for, u
 from tddprose.errors import RunnerError
 from tddprose.identity import make_test_id, sha256_tag
 from tddprose.ir import ACTIVE, SKIP, SKIPPED_BY_RUNNER, Diagnostic, Locator, Parameter, TestIR
+from tddprose.runner import run_collect_command, scrubbed_env
 
-COLLECT_TIMEOUT = 600
 NOTHING_MATCHES = "^(?!)$"  # a test name pattern that matches no name
 SEPARATOR = " > "
 
@@ -100,29 +99,16 @@ def _message_for(text: str, path: str) -> str:
 
 
 def _run(command: list[str], root: Path, framework: str, collect_cmd: str):
-    from tddprose.runner import scrubbed_env
-
     env = {**scrubbed_env(), "CI": "1", "FORCE_COLOR": "0", "NO_COLOR": "1"}
-    try:
-        return subprocess.run(
-            command,
-            cwd=root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=COLLECT_TIMEOUT,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise RunnerError(
-            f"frameworks ({framework}).collect_cmd: {command[0]!r} not found; "
-            "install Node.js and the project's packages (npm install), fix the "
-            "command in .tdd-prose/config.yml, or use --no-runner"
-        ) from None
-    except subprocess.TimeoutExpired:
-        raise RunnerError(
-            f"collect_cmd {collect_cmd!r} ran longer than {COLLECT_TIMEOUT} s; use --no-runner"
-        ) from None
+    return run_collect_command(
+        command,
+        root,
+        env,
+        collect_cmd,
+        f"frameworks ({framework}).collect_cmd",
+        "install Node.js and the project's packages (npm install), fix the "
+        "command in .tdd-prose/config.yml, or use --no-runner",
+    )
 
 
 def _relative(path: str, root: Path) -> str:

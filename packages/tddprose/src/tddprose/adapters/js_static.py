@@ -28,6 +28,7 @@ from functools import cache
 from pathlib import PurePosixPath
 
 from tddprose.adapters import js_format as fmt
+from tddprose.adapters.js_names import EXTENSIONS, JS_FRAMEWORKS  # noqa: F401 (re-exported)
 from tddprose.adapters.source_tree import compact, first_error_line, node_text, unreadable
 from tddprose.identity import make_test_id, normalise_space, sha256_tag
 from tddprose.ir import (
@@ -44,8 +45,6 @@ from tddprose.ir import (
 )
 
 ADAPTER_VERSION = "1"
-JS_FRAMEWORKS = ("jest", "vitest")
-EXTENSIONS = ("js", "jsx", "ts", "tsx", "mjs", "cjs", "mts", "cts")
 _ID_CHARS = r"([A-Za-z0-9_][A-Za-z0-9_.\-]*)"
 TEST_BASES = {"it": ACTIVE, "test": ACTIVE, "xit": SKIP, "xtest": SKIP, "fit": ACTIVE}
 SUITE_BASES = {"describe": ACTIVE, "suite": ACTIVE, "xdescribe": SKIP, "fdescribe": ACTIVE}
