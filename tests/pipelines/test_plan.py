@@ -10,24 +10,9 @@ import yaml
 
 from pipelines.errors import PlanError
 from pipelines.plan import load_plans, topological_order
+from tests._support.plans import MINIMAL_PLAN
 
-VALID = {
-    "id": "M1",
-    "title": "Adder",
-    "slug": "adder",
-    "goal": "Add numbers.",
-    "implemented": True,
-    "depends_on": [],
-    "packages": ["calc"],
-    "success_criteria": ["1 + 1 is 2"],
-    "steps": [
-        {
-            "title": "Add",
-            "tests": [{"file": "tests/test_add.py", "names": ["test_add"]}],
-            "implementation": ["calc"],
-        }
-    ],
-}
+VALID = MINIMAL_PLAN
 
 
 def project(tmp_path: Path, *plans: dict) -> Path:

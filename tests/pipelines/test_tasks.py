@@ -18,25 +18,10 @@ import yaml
 
 from pipelines.atomic import LOCK_HOLDER_ENV, gate_lock
 from pipelines.gate import LOCK_FILE
+from tests._support.plans import MINIMAL_PLAN
 
 REPO = Path(__file__).resolve().parents[2]
-PLAN = {
-    "id": "M1",
-    "title": "Adder",
-    "slug": "adder",
-    "goal": "Add numbers.",
-    "implemented": True,
-    "depends_on": [],
-    "packages": ["calc"],
-    "success_criteria": ["1 + 1 is 2"],
-    "steps": [
-        {
-            "title": "Add",
-            "tests": [{"file": "tests/test_add.py", "names": ["test_add"]}],
-            "implementation": ["calc"],
-        }
-    ],
-}
+PLAN = MINIMAL_PLAN
 
 
 class Exit(Exception):

@@ -13,6 +13,7 @@ import pytest
 
 from tddprose.cli import main
 from tddprose.config import STATE_GITIGNORE
+from tests._support.tddprose_project import outputs, run
 
 GOLDEN = Path(__file__).parent / "golden"
 CONFIG = """\
@@ -72,10 +73,6 @@ def make_repo(root: Path, files=FILES, config=CONFIG) -> Path:
     return root
 
 
-def run(root: Path, *args: str) -> int:
-    return main(["--root", str(root), *args])
-
-
 def sync(root: Path, *extra: str) -> int:
     return run(root, "sync", "--apply", "--no-runner", *extra)
 
@@ -88,11 +85,6 @@ def tree_state(root: Path) -> dict[str, tuple[int, int]]:
             stat = path.stat()
             found[path.relative_to(root).as_posix()] = (stat.st_mtime_ns, stat.st_size)
     return found
-
-
-def outputs(root: Path) -> dict[str, bytes]:
-    paths = [*sorted((root / "spec").glob("*.md")), root / ".tdd-prose/mapping.snapshot.json"]
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in paths}
 
 
 def test_same_input_gives_the_golden_bytes_in_two_fresh_clones(tmp_path, capsys):

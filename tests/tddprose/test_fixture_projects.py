@@ -3,14 +3,13 @@ through the CLI with and without the runner."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tddprose.cli import main
+from tests._support.tddprose_project import behaviors, outputs, run
 
 PROJECTS = Path(__file__).parent / "projects"
 PROJECT_NAMES = sorted(p.name for p in PROJECTS.iterdir() if p.is_dir())
@@ -30,22 +29,6 @@ def materialise(name: str, destination: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(path.read_bytes())
     return destination
-
-
-def run(root: Path, *args: str) -> int:
-    return main(["--root", str(root), *args])
-
-
-def outputs(root: Path) -> dict[str, bytes]:
-    paths = [*sorted((root / "spec").glob("*.md")), root / ".tdd-prose/mapping.snapshot.json"]
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in paths}
-
-
-def behaviors(root: Path, capsys, *mode: str) -> dict[str, dict]:
-    capsys.readouterr()
-    assert run(root, "behaviors", "--json", *mode) == 0
-    view = json.loads(capsys.readouterr().out)
-    return {b["behavior_id"]: b for b in view["behaviors"]}
 
 
 MODES = {"runner": (), "static": ("--no-runner",)}

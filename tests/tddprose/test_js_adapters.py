@@ -16,10 +16,10 @@ import pytest
 from tddprose.adapters import js_format
 from tddprose.adapters.js_runner import jest_manifest, reconcile, vitest_manifest
 from tddprose.adapters.js_static import is_test_file, parse_js_file, suite_path_for
-from tddprose.cli import main
 from tddprose.config import parse_config
 from tddprose.errors import ConfigError
 from tddprose.ir import ACTIVE, SKIP, XFAIL
+from tests._support.tddprose_project import behaviors, outputs, run
 
 PROJECTS = Path(__file__).parent / "js_projects"
 NPM = shutil.which("npm")
@@ -416,22 +416,6 @@ def test_the_config_accepts_jest_and_vitest_but_only_one_js_framework():
 def materialise(name: str, destination: Path) -> Path:
     shutil.copytree(PROJECTS / name, destination, ignore=shutil.ignore_patterns("node_modules"))
     return destination
-
-
-def run(root: Path, *args: str) -> int:
-    return main(["--root", str(root), *args])
-
-
-def outputs(root: Path) -> dict[str, bytes]:
-    paths = [*sorted((root / "spec").glob("*.md")), root / ".tdd-prose/mapping.snapshot.json"]
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in paths}
-
-
-def behaviors(root: Path, capsys, *mode: str) -> dict[str, dict]:
-    capsys.readouterr()
-    assert run(root, "behaviors", "--json", *mode) == 0
-    view = json.loads(capsys.readouterr().out)
-    return {b["behavior_id"]: b for b in view["behaviors"]}
 
 
 @pytest.mark.parametrize("project", ["jest", "vitest"])
