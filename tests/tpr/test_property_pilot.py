@@ -129,9 +129,10 @@ def test_hypothesis_tests_are_seeded_from_tpr_seed_unless_a_seed_option_is_given
     assert drawn(root, tmp_path, "--hypothesis-seed", "8", TPR_SEED="7") == eight
 
 
-def test_a_run_without_hypothesis_tests_does_not_pay_for_importing_hypothesis(tmp_path):
-    # Importing Hypothesis costs more than half a second; every pytest run pays it if
-    # the seed is handed over where no property test needs it.
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["one-process", "xdist"])
+def test_a_run_without_hypothesis_tests_does_not_pay_for_importing_hypothesis(tmp_path, workers):
+    # Importing Hypothesis costs 0.2-0.7 s; every pytest run pays it if the seed is handed
+    # over, or Hypothesis's terminal summary looks for output, where no property test ran.
     root = make_repo(
         tmp_path / "repo",
         {
@@ -140,13 +141,27 @@ def test_a_run_without_hypothesis_tests_does_not_pay_for_importing_hypothesis(tm
                 import os
                 import sys
 
-                def pytest_sessionfinish(session):
-                    with open(os.environ["IMPORTED_FILE"], "w") as out:
-                        out.write(str("hypothesis" in sys.modules))
+                def pytest_unconfigure(config):  # after the terminal summary
+                    worker = getattr(config, "workerinput", {}).get("workerid", "controller")
+                    with open(os.environ["IMPORTED_FILE"], "a") as out:
+                        out.write(f"{worker} {'hypothesis' in sys.modules}\\n")
                 """,
         },
     )
     imported = tmp_path / "imported.txt"
-    result = run_pytest(root, IMPORTED_FILE=str(imported), TPR_SEED="7")
+    result = run_pytest(root, *workers, IMPORTED_FILE=str(imported), TPR_SEED="7")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert imported.read_text() == "False"
+    assert "1 passed" in result.stdout
+    processes = sorted(imported.read_text().splitlines())
+    expected = ["controller False"] + [f"gw{n} False" for n in range(2) if workers]
+    assert processes == expected
+
+
+def test_a_run_with_hypothesis_tests_keeps_the_summary_hypothesis_writes(tmp_path):
+    root = make_repo(tmp_path / "repo", {"test_props.py": PROPERTIES})
+    result = run_pytest(root, TPR_SEED="7", HYPOTHESIS_EXPERIMENTAL_OBSERVABILITY="1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    observed = sorted((root / ".hypothesis" / "observed").glob("*.jsonl"))
+    assert observed
+    for path in observed:
+        assert f"observations written to {path}" in result.stdout

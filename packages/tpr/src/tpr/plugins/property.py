@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -21,6 +22,10 @@ from ..artifacts import write_json
 from .context import RunContext, context
 
 USER_PROPERTY = "tpr_property"
+# Hypothesis's pytest plugin: its entry point's name, or its module's when a conftest
+# loads it by pytest_plugins; and the key its reports carry a failing example under.
+HYPOTHESIS_PLUGINS = ("hypothesispytest", "_hypothesis_pytestplugin")
+HYPOTHESIS_EXAMPLES_KEY = "_hypothesis_failing_examples"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,6 +61,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         from hypothesis import core
 
         core.global_force_seed = seed
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Set Hypothesis's plugin aside when it has nothing to report.
+
+    Its terminal summary imports Hypothesis (0.2-0.7 s; the suite here starts hundreds
+    of pytest runs) to list the files its observability wrote and the patches for failing
+    examples. Where Hypothesis never ran in this process (not imported) and no report
+    carries a failing example (an xdist worker's), there are none, so the summary would
+    only pay for the import. The terminal reporter calls the summary after this hook."""
+    if "hypothesis" in sys.modules:
+        return
+    manager = session.config.pluginmanager
+    reporter = manager.get_plugin("terminalreporter")
+    groups = reporter.stats.values() if reporter is not None else ()
+    reports = (report for group in groups for report in group)
+    if any(HYPOTHESIS_EXAMPLES_KEY in getattr(report, "__dict__", ()) for report in reports):
+        return
+    for name in HYPOTHESIS_PLUGINS:
+        plugin = manager.get_plugin(name)
+        if plugin is not None:
+            manager.unregister(plugin)
 
 
 _EXAMPLE = re.compile(r"^(E?\s*)(?:Falsifying example|Failing test case): (.*)$")
