@@ -27,7 +27,14 @@ def run(*command: str, env: Mapping[str, str] | None = None) -> None:
 
 
 def fresh_venv(path: Path) -> Path:
-    venv.EnvBuilder(with_pip=True).create(path)
+    """A fresh venv with pip in it, for tests of what pip does: seeded by uv when the
+    tests have it (0.5 s), else by the standard library's ensurepip (4 s)."""
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        venv.EnvBuilder(with_pip=True).create(path)
+    else:
+        run(find_uv_bin(), "venv", "--quiet", "--seed", "--python", sys.executable, str(path))
     return path / "bin" / "python"
 
 

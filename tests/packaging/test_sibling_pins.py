@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import venv
 
 import pytest
 
-from tests._support.packaging import ROOT, build, sdist_requirements, wheel_requirements
+from tests._support.packaging import (
+    ROOT,
+    build,
+    fresh_venv,
+    sdist_requirements,
+    wheel_requirements,
+)
 
 try:
     import tomllib
@@ -49,9 +54,7 @@ def test_wheel_built_from_sdist_pins_siblings(tmp_path, folder):
 
 def test_editable_siblings_install_together_with_pip(tmp_path):
     # The contributor setup without uv: pip satisfies the == pins with the editables.
-    env = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env)
-    python = str(env / "bin" / "python")
+    python = str(fresh_venv(tmp_path / "venv"))
     editables = [
         arg
         for name in ("wire", "transport", "tracer")
