@@ -20,7 +20,6 @@ its text): the runner, when used, matches it by pattern and supplies the real ti
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
 from dataclasses import dataclass
@@ -29,7 +28,14 @@ from pathlib import PurePosixPath
 
 from tddprose.adapters import js_format as fmt
 from tddprose.adapters.js_names import EXTENSIONS, JS_FRAMEWORKS  # noqa: F401 (re-exported)
-from tddprose.adapters.source_tree import compact, first_error_line, node_text, unreadable
+from tddprose.adapters.source_tree import (
+    CommentAnchors,
+    NodesByStart,
+    compact,
+    first_error_line,
+    node_text,
+    unreadable,
+)
 from tddprose.identity import make_test_id, normalise_space, sha256_tag
 from tddprose.ir import (
     ACTIVE,
@@ -438,23 +444,18 @@ class _Reader:
         pattern = re.compile(re.escape(anchor_tag) + r"\s+" + _ID_CHARS)
         captures = QueryCursor(query).captures(self.root)
         # Every line a comment covers -> the anchor it names (on its first line) or None.
-        self.comment_lines: dict[int, str | None] = {}
-        anchors = []
+        comment_lines: dict[int, str | None] = {}
         for comment in captures.get("comment", []):
             match = pattern.search(node_text(comment))
             first, last = comment.start_point[0], comment.end_point[0]
             for line in range(first, last + 1):
-                self.comment_lines.setdefault(line, None)
+                comment_lines.setdefault(line, None)
             if match:
-                self.comment_lines[first] = match.group(1)
-                anchors.append((first, match.group(1)))
-        anchors.sort()
-        self.anchor_lines = anchors
-        self.anchor_starts = [line for line, _ in anchors]
-        checks = [c for c in captures.get("call", []) if _assertion_name(c) is not None]
-        checks.sort(key=lambda n: n.start_byte)
-        self.check_nodes = checks
-        self.check_starts = [n.start_byte for n in checks]
+                comment_lines[first] = match.group(1)
+        self.comments = CommentAnchors(comment_lines)
+        self.checks = NodesByStart(
+            c for c in captures.get("call", []) if _assertion_name(c) is not None
+        )
 
     def read(self) -> tuple[TestIR, ...]:
         tests: list[TestIR] = []
@@ -517,7 +518,7 @@ class _Reader:
         if call.table is not None:
             position = len(context.titles)
             level = _Level(position, self._cases(title, call.table))
-        own_anchors = self._comment_anchors(statement)
+        own_anchors = self.comments.above(statement)
         if call.kind == "suite":
             inner = _Context(
                 (*context.titles, title),
@@ -611,21 +612,9 @@ class _Reader:
             cases.append((name, digest))
         return tuple(cases)
 
-    def _comment_anchors(self, node) -> list[str]:
-        anchors = []
-        line = node.start_point[0] - 1
-        while line in self.comment_lines:
-            if self.comment_lines[line]:
-                anchors.append(self.comment_lines[line])
-            line -= 1
-        anchors.reverse()
-        return anchors
-
     def _test(self, statement, name, context, level, status, markers, own_anchors, function):
         start, end = statement.start_point[0], statement.end_point[0]
-        lo = bisect.bisect_left(self.anchor_starts, start)
-        hi = bisect.bisect_right(self.anchor_starts, end)
-        body_anchors = [anchor for _, anchor in self.anchor_lines[lo:hi]]
+        body_anchors = self.comments.within(start, end)
         anchors = tuple(dict.fromkeys([*context.anchors, *own_anchors, *body_anchors]))
         levels = context.levels + ((level,) if level else ())
         segments = (*context.titles, name)
@@ -651,14 +640,8 @@ class _Reader:
         )
 
     def _assertions(self, statement) -> tuple[Assertion, ...]:
-        lo = bisect.bisect_left(self.check_starts, statement.start_byte)
-        hi = bisect.bisect_left(self.check_starts, statement.end_byte)
-        found = []
-        for node in self.check_nodes[lo:hi]:
-            assertion = _assertion(node)
-            if assertion is not None:
-                found.append(assertion)
-        return tuple(found)
+        found = map(_assertion, self.checks.inside(statement))
+        return tuple(assertion for assertion in found if assertion is not None)
 
 
 def js_title(name: str) -> str:

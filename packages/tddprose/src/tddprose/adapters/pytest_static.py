@@ -13,14 +13,20 @@ syntax errors is still read (tree-sitter recovers), and marked ``parse_error``.
 from __future__ import annotations
 
 import ast
-import bisect
 import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import PurePosixPath
 
-from tddprose.adapters.source_tree import compact, first_error_line, node_text, unreadable
+from tddprose.adapters.source_tree import (
+    CommentAnchors,
+    NodesByStart,
+    compact,
+    first_error_line,
+    node_text,
+    unreadable,
+)
 from tddprose.identity import (
     docstring_title,
     humanise,
@@ -382,18 +388,13 @@ class _FileReader:
         self.anchor_pattern = re.compile(re.escape(anchor_tag) + r"\s+" + _ID_CHARS)
         self.root = tree.root_node
         captures = QueryCursor(checks).captures(self.root)
-        self.comment_lines: dict[int, str | None] = {}
+        comment_lines: dict[int, str | None] = {}
         for comment in captures.get("comment", []):
             match = self.anchor_pattern.search(node_text(comment))
-            self.comment_lines[comment.start_point[0]] = match.group(1) if match else None
-        nodes = captures.get("assert", []) + [
-            c for c in captures.get("call", []) if _check_call_name(c)
-        ]
-        nodes.sort(key=lambda n: n.start_byte)
-        self.check_nodes = nodes
-        self.check_starts = [n.start_byte for n in nodes]
-        self.anchor_lines = sorted((line, a) for line, a in self.comment_lines.items() if a)
-        self.anchor_starts = [line for line, _ in self.anchor_lines]
+            comment_lines[comment.start_point[0]] = match.group(1) if match else None
+        self.comments = CommentAnchors(comment_lines)
+        calls = [c for c in captures.get("call", []) if _check_call_name(c)]
+        self.checks = NodesByStart(captures.get("assert", []) + calls)
 
     def read(self) -> tuple[TestIR, ...]:
         module_marks = _Marks()
@@ -420,7 +421,7 @@ class _FileReader:
             for decorator in decorators:
                 if decorator.named_children:
                     _read_mark(decorator.named_children[0], own)
-            own.anchors.extend(self._comment_anchors(child))
+            own.anchors.extend(self.comments.above(child))
             if definition.type == "class_definition":
                 if not classes:
                     self.module_classes[name] = (child, definition, own)
@@ -464,7 +465,7 @@ class _FileReader:
                 for decorator in decorators:
                     if decorator.named_children:
                         _read_mark(decorator.named_children[0], own)
-                own.anchors.extend(self._comment_anchors(child))
+                own.anchors.extend(self.comments.above(child))
                 tests.append(
                     self._test(child, method, method_name, path, marks.merged(own), unittest)
                 )
@@ -483,21 +484,9 @@ class _FileReader:
             found.extend(self._bases(base, visiting))
         return found
 
-    def _comment_anchors(self, node) -> list[str]:
-        anchors = []
-        line = node.start_point[0] - 1
-        while line in self.comment_lines:
-            if self.comment_lines[line]:
-                anchors.append(self.comment_lines[line])
-            line -= 1
-        anchors.reverse()
-        return anchors
-
     def _test(self, outer, definition, name, classes, marks: _Marks, unittest=False) -> TestIR:
         start, end = outer.start_point[0], definition.end_point[0]
-        lo = bisect.bisect_left(self.anchor_starts, definition.start_point[0])
-        hi = bisect.bisect_right(self.anchor_starts, end)
-        body_anchors = [anchor for _, anchor in self.anchor_lines[lo:hi]]
+        body_anchors = self.comments.within(definition.start_point[0], end)
         anchors = tuple(dict.fromkeys(marks.anchors + body_anchors))
         parameters, dynamic = _parameters(marks.parametrize)
         suite_path = (*self.suite_path, *classes)
@@ -520,14 +509,8 @@ class _FileReader:
         )
 
     def _assertions(self, definition) -> tuple[Assertion, ...]:
-        lo = bisect.bisect_left(self.check_starts, definition.start_byte)
-        hi = bisect.bisect_left(self.check_starts, definition.end_byte)
-        found = []
-        for node in self.check_nodes[lo:hi]:
-            assertion = _assertion(node)
-            if assertion is not None:
-                found.append(assertion)
-        return tuple(found)
+        found = map(_assertion, self.checks.inside(definition))
+        return tuple(assertion for assertion in found if assertion is not None)
 
 
 def _definition(child):

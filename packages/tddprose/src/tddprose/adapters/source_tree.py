@@ -4,6 +4,7 @@ reading tree-sitter trees (node text, the first syntax error, a formatting-proof
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from tddprose.ir import Diagnostic, TestFileIR
 
@@ -68,3 +69,42 @@ def compact(node, comment_start: bytes, string_types: tuple[str, ...]) -> bytes:
         else:
             stack.extend(reversed(current.children))
     return b"".join(pieces)
+
+
+class CommentAnchors:
+    """A file's comment lines, each mapped to the anchor its comment names (on the
+    comment's first line) or None, and the anchors found above or inside a node."""
+
+    def __init__(self, comment_lines: dict[int, str | None]) -> None:
+        self.comment_lines = comment_lines
+        self.anchor_lines = sorted((line, a) for line, a in comment_lines.items() if a)
+        self.anchor_starts = [line for line, _ in self.anchor_lines]
+
+    def above(self, node) -> list[str]:
+        """The anchors of the unbroken run of comment lines right above ``node``, in order."""
+        anchors = []
+        line = node.start_point[0] - 1
+        while line in self.comment_lines:
+            if self.comment_lines[line]:
+                anchors.append(self.comment_lines[line])
+            line -= 1
+        anchors.reverse()
+        return anchors
+
+    def within(self, first_line: int, last_line: int) -> list[str]:
+        """The anchors on the lines ``first_line`` to ``last_line``, both included."""
+        lo = bisect_left(self.anchor_starts, first_line)
+        hi = bisect_right(self.anchor_starts, last_line)
+        return [anchor for _, anchor in self.anchor_lines[lo:hi]]
+
+
+class NodesByStart:
+    """Nodes sorted by where they start, to find those inside another node quickly."""
+
+    def __init__(self, nodes) -> None:
+        self.nodes = sorted(nodes, key=lambda n: n.start_byte)
+        self.starts = [n.start_byte for n in self.nodes]
+
+    def inside(self, node) -> list:
+        lo = bisect_left(self.starts, node.start_byte)
+        return self.nodes[lo : bisect_left(self.starts, node.end_byte)]
