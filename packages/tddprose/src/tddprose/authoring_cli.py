@@ -20,6 +20,7 @@ from tddprose.tools import (
     ToolInputError,
     compile_plan,
     envelope,
+    print_json,
     stdout_to_stderr,
 )
 
@@ -74,10 +75,6 @@ def add_authoring_commands(commands, graph_command) -> None:
     validate.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def _print_json(data) -> None:
-    print(json.dumps(data, indent=2, sort_keys=True))
-
-
 def _located(path: Path) -> Path:
     return path if path.is_absolute() else Path.cwd() / path
 
@@ -113,7 +110,7 @@ def _report_problems(display: str, problems, as_json: bool) -> None:
         view["error"] = f"{display}: {tally[CONFLICT]} conflict(s) with the ledger"
         view["fix"] = "decide each conflict (problems[].fix says how)"
     if as_json:
-        _print_json(view)
+        print_json(view)
     else:
         sys.stdout.write(validation_text(view))
 
@@ -133,34 +130,41 @@ def intent_command(root, config, args) -> int:
     return ExitCode.OK
 
 
-def plan_command(root, config, args) -> int:
-    from tddprose.authoring import build_plan, plan_text
+def _plan(root, config, args):
+    """``(display name, plan)`` for the intent file ``args.intent``; the plan is None once
+    the file's problems are reported."""
+    from tddprose.authoring import build_plan
 
     display = _display(args.intent, root)
     intent, problems = _read(root, args.intent)
     if intent is None:
         _report_problems(display, problems, args.json)
+        return display, None
+    return display, build_plan(intent, _graph(root, config, args), config, root)
+
+
+def plan_command(root, config, args) -> int:
+    from tddprose.authoring import plan_text
+
+    display, plan = _plan(root, config, args)
+    if plan is None:
         return ExitCode.BAD_INPUT
-    plan = build_plan(intent, _graph(root, config, args), config, root)
     view = plan.to_json(display)
     if args.json:
-        _print_json(view)
+        print_json(view)
     else:
         sys.stdout.write(plan_text(view))
     return ExitCode.OK
 
 
 def write_command(root, config, args) -> int:
-    from tddprose.authoring import build_plan, preview, render_writes
+    from tddprose.authoring import preview, render_writes
     from tddprose.files import read_text_or_none, write_atomic, write_json_if_changed
     from tddprose.gates import LAST_WRITE
 
-    display = _display(args.intent, root)
-    intent, problems = _read(root, args.intent)
-    if intent is None:
-        _report_problems(display, problems, args.json)
+    display, plan = _plan(root, config, args)
+    if plan is None:
         return ExitCode.BAD_INPUT
-    plan = build_plan(intent, _graph(root, config, args), config, root)
     writes, skips = render_writes(plan, root)
     failed = False
     messages = []
@@ -194,7 +198,7 @@ def write_command(root, config, args) -> int:
             )
     if args.json:
         extra = {"error": "some intents were skipped", "fix": "see skipped[].why"} if failed else {}
-        _print_json(
+        print_json(
             {
                 **extra,
                 "intent": display,
@@ -258,7 +262,7 @@ def validate_command(root, config, args) -> int:
         result["error"] = "failed gate(s): " + ", ".join(failed)
         result["fix"] = "fix what the lint output and the test failures name, then run it again"
     if args.json:
-        _print_json(result)
+        print_json(result)
     else:
         sys.stdout.write(gates_text(result))
     return ExitCode.OK if result["ok"] else ExitCode.FAILED

@@ -25,6 +25,8 @@ from tddprose.authoring_cli import (
 )
 from tddprose.config import REPORTS_DIR, SNAPSHOT_PATH, find_root, load_config, write_starter
 from tddprose.errors import ExitCode, SnapshotError, TddProseError
+from tddprose.queries import FILTERS
+from tddprose.tools import print_json
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_LOCKED, EXIT_RUNNER = (
     ExitCode.OK,
@@ -81,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     coverage.add_argument("--json", action="store_true", help="machine-readable output")
     behaviors = graph_command("behaviors", "the behavior graph as JSON (for agents)")
     behaviors.add_argument("--json", action="store_true", help="JSON output (the only format)")
-    behaviors.add_argument("--filter", choices=("orphaned", "needs-review", "weak-evidence"))
+    behaviors.add_argument("--filter", choices=FILTERS)
     ready = graph_command("ready", "actionable gaps as JSON (orphaned, needs review, weak)")
     ready.add_argument("--json", action="store_true", help="JSON output (the only format)")
     ready.add_argument(
@@ -232,10 +234,6 @@ def _check(root, config, args) -> int:
     return EXIT_FAILED
 
 
-def _print_json(data) -> None:
-    print(json.dumps(data, indent=2, sort_keys=True))
-
-
 def _coverage(root, config, args) -> int:
     from tddprose.queries import coverage_text
     from tddprose.tools import coverage_payload
@@ -244,7 +242,7 @@ def _coverage(root, config, args) -> int:
     view = coverage_payload(plan.graph, config)
     _record(view)
     if args.json:
-        _print_json(view)
+        print_json(view)
     else:
         sys.stdout.write(coverage_text(view))
     return EXIT_OK
@@ -256,7 +254,7 @@ def _behaviors(root, config, args) -> int:
     plan, _ = _compile(root, config, args)
     view = behaviors_payload(plan.graph, args.filter)
     _record(view)
-    _print_json(view)
+    print_json(view)
     return EXIT_OK
 
 
@@ -267,7 +265,7 @@ def _ready(root, config, args) -> int:
     overlay_path, overlay = (None, None) if args.no_overlay else load_overlay(root)
     view = ready_payload(plan.graph, overlay, overlay_path)
     _record(view)
-    _print_json(view)
+    print_json(view)
     return EXIT_OK
 
 

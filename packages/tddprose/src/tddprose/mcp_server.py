@@ -11,6 +11,7 @@ MCP error whose text ends with the CLI's JSON error object (``error``, ``fix``,
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,13 +59,11 @@ def build_server(root: Path, *, runner: bool = True, lock_timeout: float = 30.0)
     server = server_class("tddprose", instructions=INSTRUCTIONS)
 
     def answer(command: str, **options: Any) -> dict[str, Any]:
-        try:
-            return tools.query(root, command, runner=runner, lock_timeout=lock_timeout, **options)
-        except TddProseError as exc:
-            failure = tools.error_envelope(
-                command, tools.error_text(exc), tools.fix_for(exc), exc.exit_code
-            )
-            raise ToolError(json.dumps(failure, sort_keys=True)) from None
+        return _answered(
+            ToolError,
+            command,
+            lambda: tools.query(root, command, runner=runner, lock_timeout=lock_timeout, **options),
+        )
 
     @server.tool(
         name="behaviors",
@@ -102,17 +101,27 @@ def build_server(root: Path, *, runner: bool = True, lock_timeout: float = 30.0)
     return server
 
 
+def _answered(ToolError, command: str, ask: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """What ``ask`` answers; a tddprose error becomes a tool error whose text is the same
+    JSON envelope `tddprose COMMAND --json` prints for it."""
+    try:
+        return ask()
+    except TddProseError as exc:
+        failure = tools.error_envelope(
+            command, tools.error_text(exc), tools.fix_for(exc), exc.exit_code
+        )
+        raise ToolError(json.dumps(failure, sort_keys=True)) from None
+
+
 def _add_authoring_tools(server, ToolError, root: Path, runner: bool, lock_timeout: float):
     def answer(command: str, intent: str) -> dict[str, Any]:
-        try:
-            return authoring_cli.authoring_query(
+        return _answered(
+            ToolError,
+            command,
+            lambda: authoring_cli.authoring_query(
                 root, command, intent, runner=runner, lock_timeout=lock_timeout
-            )
-        except TddProseError as exc:
-            failure = tools.error_envelope(
-                command, tools.error_text(exc), tools.fix_for(exc), exc.exit_code
-            )
-            raise ToolError(json.dumps(failure, sort_keys=True)) from None
+            ),
+        )
 
     @server.tool(
         name="plan",

@@ -33,10 +33,10 @@ from tddprose.errors import (
     TddProseError,
 )
 from tddprose.model import BehaviorGraph
+from tddprose.queries import FILTERS
 
 ENVELOPE_KEYS = ("command", "ok", "exit_code")
 QUERIES = ("behaviors", "ready", "coverage")
-FILTERS = ("orphaned", "needs-review", "weak-evidence")
 OVERLAY_REPORT = "tdd-prose.report.json"  # what ``tddprose report`` writes into REPORTS_DIR
 
 _FIXES: tuple[tuple[type[TddProseError], str], ...] = (
@@ -97,6 +97,11 @@ def dumps(data: Any) -> str:
     """The CLI's JSON text: sorted keys, two-space indent (one trailing newline added
     by the caller)."""
     return json.dumps(data, indent=2, sort_keys=True)
+
+
+def print_json(data: Any) -> None:
+    """The CLI's JSON text, on stdout."""
+    print(dumps(data))
 
 
 # --- compiling ------------------------------------------------------------------------
