@@ -6,6 +6,28 @@ import json
 from pathlib import Path
 
 from tddprose.cli import main
+from tddprose.config import STATE_GITIGNORE
+
+#: The tests' usual project configuration: pytest tests under tests/, the ledger in spec/.
+PYTEST_CONFIG = """\
+spec_output: spec/
+test_globs: ["tests/**/*.py"]
+frameworks:
+  - name: pytest
+    collect_cmd: "python -m pytest --collect-only -q"
+"""
+
+
+def make_repo(root: Path, files: dict[str, str], config: str = PYTEST_CONFIG) -> Path:
+    """A tddprose project at ``root``: its configuration and state ignore file, and
+    ``files`` (relative path -> text)."""
+    (root / ".tdd-prose").mkdir(parents=True, exist_ok=True)
+    (root / ".tdd-prose/config.yml").write_text(config)
+    (root / ".tdd-prose/.gitignore").write_text(STATE_GITIGNORE)
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    return root
 
 
 def run(root: Path, *args: str) -> int:

@@ -14,14 +14,9 @@ import json
 from pathlib import Path
 
 from tddprose.cli import main
+from tests._support.tddprose_project import PYTEST_CONFIG
 
-CONFIG = """\
-spec_output: spec/
-test_globs: ["tests/**/*.py"]
-frameworks:
-  - name: pytest
-    collect_cmd: "python -m pytest --collect-only -q"
-"""
+CONFIG = PYTEST_CONFIG
 LOGIN = '''\
 import pytest
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tddprose.cli import main
-from tddprose.config import STATE_GITIGNORE
+from tests._support import tddprose_project
 from tests._support.tddprose_project import outputs, run
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -64,13 +64,7 @@ FILES = {"tests/auth/test_login.py": LOGIN, "tests/billing/test_invoices.py": BI
 
 
 def make_repo(root: Path, files=FILES, config=CONFIG) -> Path:
-    (root / ".tdd-prose").mkdir(parents=True, exist_ok=True)
-    (root / ".tdd-prose/config.yml").write_text(config)
-    (root / ".tdd-prose/.gitignore").write_text(STATE_GITIGNORE)
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    return root
+    return tddprose_project.make_repo(root, files, config)
 
 
 def sync(root: Path, *extra: str) -> int:

@@ -13,17 +13,12 @@ from pathlib import Path
 import pytest
 
 from tddprose.cli import main
-from tddprose.config import STATE_GITIGNORE
 from tddprose.intent import SCHEMA_KEYWORDS, domains_compatible, load_schema
+from tests._support import tddprose_project
 from tests._support.cli import run_main
+from tests._support.tddprose_project import PYTEST_CONFIG
 
-CONFIG = """\
-spec_output: spec/
-test_globs: ["tests/**/*.py"]
-frameworks:
-  - name: pytest
-    collect_cmd: "python -m pytest --collect-only -q"
-"""
+CONFIG = PYTEST_CONFIG
 LOGIN = '''\
 # @tdd-prose:behavior auth.login.valid_credentials
 def test_valid_credentials_create_a_session():
@@ -53,13 +48,7 @@ GOOD = {
 
 
 def make_repo(root: Path, files=FILES) -> Path:
-    (root / ".tdd-prose").mkdir(parents=True, exist_ok=True)
-    (root / ".tdd-prose/config.yml").write_text(CONFIG)
-    (root / ".tdd-prose/.gitignore").write_text(STATE_GITIGNORE)
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    return root
+    return tddprose_project.make_repo(root, files)
 
 
 def write_intent(root: Path, data, name: str = "intent.json") -> Path:

@@ -14,15 +14,10 @@ from pathlib import Path
 import pytest
 
 from tddprose.cli import main
-from tddprose.config import STATE_GITIGNORE
+from tests._support import tddprose_project
+from tests._support.tddprose_project import PYTEST_CONFIG
 
-CONFIG = """\
-spec_output: spec/
-test_globs: ["tests/**/*.py"]
-frameworks:
-  - name: pytest
-    collect_cmd: "python -m pytest --collect-only -q"
-"""
+CONFIG = PYTEST_CONFIG
 ROOT_CONFTEST = """\
 import pytest
 
@@ -100,13 +95,7 @@ def gwt(behavior_id: str, then: str = "it works") -> dict:
 
 
 def make_repo(root: Path, files=FILES) -> Path:
-    (root / ".tdd-prose").mkdir(parents=True, exist_ok=True)
-    (root / ".tdd-prose/config.yml").write_text(CONFIG)
-    (root / ".tdd-prose/.gitignore").write_text(STATE_GITIGNORE)
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    return root
+    return tddprose_project.make_repo(root, files)
 
 
 def write_intent(root: Path, domain: str, *behaviors: dict, name="intent.json") -> Path:

@@ -9,15 +9,10 @@ from pathlib import Path
 import pytest
 
 from tddprose.cli import main
-from tddprose.config import STATE_GITIGNORE
+from tests._support import tddprose_project
+from tests._support.tddprose_project import PYTEST_CONFIG
 
-CONFIG = """\
-spec_output: spec/
-test_globs: ["tests/**/*.py"]
-frameworks:
-  - name: pytest
-    collect_cmd: "python -m pytest --collect-only -q"
-"""
+CONFIG = PYTEST_CONFIG
 RUFF = '[tool.ruff]\nline-length = 100\n\n[tool.ruff.lint]\nselect = ["E", "F"]\n'
 PASSING = "def test_adds():\n    assert 1 + 1 == 2\n"
 FAILING = 'def test_subtracts():\n    assert 3 - 1 == 1, "subtraction is broken"\n'
@@ -30,14 +25,7 @@ def _no_outer_addopts(monkeypatch):
 
 
 def make_repo(root: Path, files: dict[str, str], config: str = CONFIG) -> Path:
-    (root / ".tdd-prose").mkdir(parents=True, exist_ok=True)
-    (root / ".tdd-prose/config.yml").write_text(config)
-    (root / ".tdd-prose/.gitignore").write_text(STATE_GITIGNORE)
-    (root / "pytest.ini").write_text("[pytest]\n")
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    return root
+    return tddprose_project.make_repo(root, {"pytest.ini": "[pytest]\n", **files}, config)
 
 
 def validate(root: Path, capsys, *args: str) -> tuple[int, dict]:
