@@ -77,7 +77,7 @@ def run_suite(label: str, checkout: Path, *pytest_args: str) -> Timing:
     if done.returncode != 0:
         tail = "\n".join(text.splitlines()[-20:])
         raise SystemExit(f"bench_suite: {label} failed (exit {done.returncode}):\n{tail}")
-    passes = [match for match in SUMMARY.finditer(text)]
+    passes = list(SUMMARY.finditer(text))
     if not passes:
         raise SystemExit(f"bench_suite: {label}: no pytest summary in {log}")
     timing = Timing(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines import release
 from pipelines.release import sdist_metadata, wheel_metadata
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,12 +30,11 @@ def run(*command: str, env: Mapping[str, str] | None = None) -> None:
 def fresh_venv(path: Path) -> Path:
     """A fresh venv with pip in it, for tests of what pip does: seeded by uv when the
     tests have it (0.5 s), else by the standard library's ensurepip (4 s)."""
-    try:
-        from uv import find_uv_bin
-    except ImportError:
+    uv = release.uv_bin()
+    if uv is None:
         venv.EnvBuilder(with_pip=True).create(path)
     else:
-        run(find_uv_bin(), "venv", "--quiet", "--seed", "--python", sys.executable, str(path))
+        run(uv, "venv", "--quiet", "--seed", "--python", sys.executable, str(path))
     return path / "bin" / "python"
 
 
@@ -44,13 +44,11 @@ def pip_install(python: Path, *args: str) -> None:
 
 def quick_install(path: Path, *args: str) -> Path:
     """A fresh venv with ``args`` installed: uv when the tests have it (10x faster), else pip."""
-    try:
-        from uv import find_uv_bin
-    except ImportError:
+    uv = release.uv_bin()
+    if uv is None:
         python = fresh_venv(path)
         pip_install(python, *args)
         return python
-    uv = find_uv_bin()
     run(uv, "venv", "--quiet", "--python", sys.executable, str(path))
     python = path / "bin" / "python"
     run(uv, "pip", "install", "--quiet", "--python", str(python), *args)
@@ -59,11 +57,10 @@ def quick_install(path: Path, *args: str) -> Path:
 
 def uv_bin() -> str:
     """uv's executable; the test fails (never skips) without it, saying how to install it."""
-    try:
-        from uv import find_uv_bin
-    except ImportError:
+    uv = release.uv_bin()
+    if uv is None:
         pytest.fail(UV_MISSING)
-    return find_uv_bin()
+    return uv
 
 
 def build(source: Path, out: Path, kind: str, *, env: Mapping[str, str] | None = None) -> Path:

@@ -31,6 +31,7 @@ from pyprobe_wire import MessageType
 from tests._support.dsp import CRASH, ENERGY_LINE, START_LINE, Y_LINE, fir_energy_truth
 from tests._support.dsp import FIR_ENERGY as FIR
 from tests._support.fake_gui import probe_values
+from tests._support.packaging import uv_bin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gui, pytest.mark.slow]
 
@@ -48,9 +49,7 @@ def tracer_venv(version: str, where: Path) -> Path:
     interpreter = find_python(version)
     if interpreter is None:
         pytest.skip(f"Python {version} is not installed (pyenv install {version})")
-    from uv import find_uv_bin
-
-    uv, venv = find_uv_bin(), where / f"py{version}"
+    uv, venv = uv_bin(), where / f"py{version}"
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
     packages = [str(ROOT / "packages" / name) for name in ("wire", "transport", "tracer")]
     refresh = []

@@ -23,6 +23,7 @@ from pipelines.release import (
     parse_tag,
     run_release,
     source_version,
+    uv_bin,
 )
 from tests._support.cli import run_main
 
@@ -197,14 +198,12 @@ def tools_python(tmp_path: Path) -> str:
     """A Python with the `build` group and pyyaml: this one, or a fresh venv made by uv."""
     if all(importlib.util.find_spec(name) for name in ("build", "twine", "yaml")):
         return sys.executable
-    try:
-        from uv import find_uv_bin
-    except ImportError:
+    uv = uv_bin()
+    if uv is None:
         pytest.skip("needs uv (the test group) or the `build` group installed")
     groups = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     requirements = [*groups["dependency-groups"]["build"], "pyyaml>=6"]
     env = tmp_path / "tools"
-    uv = find_uv_bin()
     subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(env)], check=True)
     python = str(env / "bin" / "python")
     subprocess.run([uv, "pip", "install", "-q", "--python", python, *requirements], check=True)
