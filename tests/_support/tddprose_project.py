@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from tddprose.cli import main
@@ -46,3 +49,17 @@ def behaviors(root: Path, capsys, *mode: str) -> dict[str, dict]:
     assert run(root, "behaviors", "--json", *mode) == 0
     view = json.loads(capsys.readouterr().out)
     return {b["behavior_id"]: b for b in view["behaviors"]}
+
+
+def pytest_junit(root: Path, xml: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """The project's tests/ under pytest, its results as JUnit XML in ``xml``; the
+    caller's PYTEST_ADDOPTS left out, ``env`` added."""
+    child_env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", f"--junitxml={xml}", "-p", "no:cacheprovider", "tests"],
+        cwd=root,
+        env={**child_env, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -459,17 +456,9 @@ def test_write_json_lists_the_files_the_tests_and_the_skipped_intents(tmp_path, 
 # --- end to end: intent -> plan -> write -> sync -> overlay --------------------------------
 
 
-def pytest_junit(root: Path, name: str) -> Path:
+def junit_results(root: Path, name: str) -> Path:
     xml = root / name
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", f"--junitxml={xml}", "-p", "no:cacheprovider", "tests"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = tddprose_project.pytest_junit(root, xml)
     assert done.returncode in (0, 1), done.stdout + done.stderr
     return xml
 
@@ -522,7 +511,7 @@ def test_written_tests_land_in_the_ledger_without_review_and_fail_in_the_overlay
     code, out, _ = run(root, capsys, "check")
     assert code == 0, out
 
-    states = overlay_states(root, capsys, pytest_junit(root, "red.xml"))
+    states = overlay_states(root, capsys, junit_results(root, "red.xml"))
     assert {b: states[b] for b in new_ids} == dict.fromkeys(new_ids, "failed")
     assert states["auth.login.valid_credentials"] == "passed"
 
@@ -531,7 +520,7 @@ def test_written_tests_land_in_the_ledger_without_review_and_fail_in_the_overlay
         target = root / relative
         target.write_text(implemented(target.read_text()))
     assert run(root, capsys, "sync", "--apply")[0] == 0
-    states = overlay_states(root, capsys, pytest_junit(root, "green.xml"))
+    states = overlay_states(root, capsys, junit_results(root, "green.xml"))
     assert {b: states[b] for b in new_ids} == dict.fromkeys(new_ids, "passed")
     code, out, _ = run(root, capsys, "behaviors", "--json")
     ledger_after = {b["behavior_id"]: b for b in json.loads(out)["behaviors"]}

@@ -4,10 +4,7 @@ the ledger's evidence, and written as a JSON report, a CTRF document and an HTML
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -16,6 +13,7 @@ import pytest
 from tddprose.model import Behavior, BehaviorGraph, Evidence
 from tddprose.overlay import build_overlay, evidence_nodeids, write_overlay
 from tddprose.results import ResultsError, TestResult, match_results, read_results
+from tests._support.tddprose_project import pytest_junit
 
 TINY_SUITE = """
     import pytest
@@ -101,16 +99,7 @@ def junit_file(tmp_path_factory) -> Path:
     (root / "tests").mkdir()
     (root / TINY).write_text(textwrap.dedent(TINY_SUITE))
     xml = root / "results.xml"
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", f"--junitxml={xml}", "-p", "no:cacheprovider", "tests"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = pytest_junit(root, xml, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     assert done.returncode == 1, done.stdout + done.stderr
     return xml
 
