@@ -76,10 +76,12 @@ def install_packages(session: nox.Session, *groups: str) -> None:
     """Install the tool groups (the test group from its lock), then every package built
     fresh from packages/; pytest may cache its bytecode (cache_bytecode)."""
     cache_bytecode(session)
-    # Byte-compile on install, as pip does for users: uv does not by default, and where
-    # PYTHONDONTWRITEBYTECODE is set every tracer the tests start would compile numpy
-    # from source again (about 200 ms a start on a 2-core machine).
-    compile_flag = ["--compile-bytecode"] if session.venv_backend == "uv" else []
+    # Byte-compile on install, as pip does for users: uv does not by default, and every
+    # tracer the tests start would compile numpy on its first start. Not under a pycache
+    # prefix: Python then reads bytecode only from the prefix (filled on first import),
+    # and compiling site-packages beside the sources took 2-3 s of every install.
+    prefixed = session.env.get("PYTHONPYCACHEPREFIX") or os.environ.get("PYTHONPYCACHEPREFIX")
+    compile_flag = ["--compile-bytecode"] if session.venv_backend == "uv" and not prefixed else []
     for group in groups:
         if group == "test":
             session.install(*compile_flag, "-r", str(TEST_LOCK))

@@ -11,7 +11,6 @@ with the same quantity computed here another way.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -31,7 +30,8 @@ from pyprobe_wire import MessageType
 from tests._support.dsp import CRASH, ENERGY_LINE, START_LINE, Y_LINE, fir_energy_truth
 from tests._support.dsp import FIR_ENERGY as FIR
 from tests._support.fake_gui import probe_values
-from tests._support.packaging import uv_bin
+from tests._support.once import made_once
+from tests._support.packaging import build, run, uv_bin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gui, pytest.mark.slow]
 
@@ -39,40 +39,48 @@ ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_MS = 30_000  # every wait has its own deadline: a hang fails the test
 THIS_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 STDOUT = MessageType.DATA_STDOUT
+TRACER_PACKAGES = ("wire", "transport", "tracer")
 
 
 # -- the script's interpreters -----------------------------------------------------------
 
 
-def tracer_venv(version: str, where: Path) -> Path:
-    """A fresh venv on Python ``version`` holding the tracer built from this checkout."""
-    interpreter = find_python(version)
-    if interpreter is None:
-        pytest.skip(f"Python {version} is not installed (pyenv install {version})")
-    uv, venv = uv_bin(), where / f"py{version}"
-    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
-    packages = [str(ROOT / "packages" / name) for name in ("wire", "transport", "tracer")]
-    refresh = []
-    for name in ("pyprobe-wire", "pyprobe-transport", "pyprobe-tracer"):
-        refresh += ["--refresh-package", name]
-    install = [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python")]
-    install += ["--compile-bytecode", "--no-sources", *refresh, *packages]
-    for command in ([uv, "venv", "--quiet", "--python", str(interpreter), str(venv)], install):
-        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
-        assert done.returncode == 0, f"{' '.join(command)}\n{done.stderr}"
-    return venv / "bin" / "python"
+def tracer_wheels(out: Path) -> None:
+    """The wire, transport and tracer wheels, built from this checkout into ``out``."""
+    for name in TRACER_PACKAGES:
+        build(ROOT / "packages" / name, out / name, "wheel")
+
+
+def tracer_venv(interpreter: Path, venv: Path, wheels: list[Path]) -> None:
+    """A fresh venv on ``interpreter`` holding ``wheels`` (and numpy)."""
+    uv, env = uv_bin(), {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
+    run(uv, "venv", "--quiet", "--python", str(interpreter), str(venv), env=env)
+    python = venv / "bin" / "python"
+    # Byte-compiled as pip installs for users, except under a pycache prefix (nox's
+    # sessions set one): Python then reads bytecode only from there.
+    compile_flag = [] if sys.pycache_prefix else ["--compile-bytecode"]
+    install = [uv, "pip", "install", "--quiet", "--python", str(python), *compile_flag]
+    run(*install, *map(str, wheels), env=env)
 
 
 @pytest.fixture(scope="session")
 def tracer_pythons(tmp_path_factory):
-    made: dict[str, Path] = {}
+    """Python ``version`` -> an interpreter whose environment has the tracer. The wheels
+    and each version's venv are made once per session, shared by the xdist workers."""
 
     def python_for(version: str) -> Path:
         if version == THIS_PYTHON:
             return Path(sys.executable)  # the GUI's own environment has the tracer too
-        if version not in made:
-            made[version] = tracer_venv(version, tmp_path_factory.mktemp("tracers"))
-        return made[version]
+        interpreter = find_python(version)
+        if interpreter is None:
+            pytest.skip(f"Python {version} is not installed (pyenv install {version})")
+        wheels = sorted(made_once(tmp_path_factory, "tracer-wheels", tracer_wheels).glob("*/*.whl"))
+        venv = made_once(
+            tmp_path_factory,
+            f"tracer-py{version}",
+            lambda into: tracer_venv(interpreter, into, wheels),
+        )
+        return venv / "bin" / "python"
 
     return python_for
 

@@ -14,6 +14,7 @@ import yaml
 
 from pipelines.errors import GateBusy, PlanError, UsageError
 from pipelines.gate import LEDGER_FILE, LOCK_FILE, GateOptions, run_gate
+from tests._support.plain_pytest import fixture_projects_load_no_plugins  # noqa: F401 (autouse)
 
 pytestmark = pytest.mark.slow
 

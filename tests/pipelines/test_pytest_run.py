@@ -21,6 +21,7 @@ from pipelines.pytest_run import (
     split_node_id,
     tpr_available,
 )
+from tests._support.plain_pytest import fixture_projects_load_no_plugins  # noqa: F401 (autouse)
 
 BASIC = """
     import pytest

@@ -19,6 +19,7 @@ from tddprose.adapters.js_static import is_test_file, parse_js_file, suite_path_
 from tddprose.config import parse_config
 from tddprose.errors import ConfigError
 from tddprose.ir import ACTIVE, SKIP, XFAIL
+from tests._support.once import made_once
 from tests._support.tddprose_project import behaviors, outputs, run
 
 PROJECTS = Path(__file__).parent / "js_projects"
@@ -447,30 +448,35 @@ def test_the_jest_fixture_ledger_names_each_case_as_jest_titles_it(tmp_path, cap
     ]
 
 
+def npm_install(project: Path) -> None:
+    env = {**os.environ, "npm_config_fund": "false", "npm_config_audit": "false"}
+    env.setdefault("npm_config_cache", str(Path.home() / ".npm"))
+    completed = subprocess.run(
+        [NPM, "install", "--no-audit", "--no-fund", "--prefer-offline"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory):
-    """``npm install`` of each fixture project once per session (a shared npm cache)."""
+    """``npm install`` of each fixture project once per session, shared by the xdist
+    workers (and a shared npm cache): name -> its node_modules."""
     if NPM is None:
         pytest.skip("npm is not on PATH: the Jest/Vitest runner tests need Node.js and npm")
-    done: dict[str, Path] = {}
 
     def install(name: str) -> Path:
-        if name not in done:
-            target = materialise(name, tmp_path_factory.mktemp("npm") / name)
-            env = {**os.environ, "npm_config_fund": "false", "npm_config_audit": "false"}
-            env.setdefault("npm_config_cache", str(Path.home() / ".npm"))
-            completed = subprocess.run(
-                [NPM, "install", "--no-audit", "--no-fund", "--prefer-offline"],
-                cwd=target,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=900,
-                check=False,
-            )
-            assert completed.returncode == 0, completed.stdout + completed.stderr
-            done[name] = target / "node_modules"
-        return done[name]
+        made = made_once(
+            tmp_path_factory,
+            f"npm-{name}",
+            lambda into: npm_install(materialise(name, into / name)),
+        )
+        return made / name / "node_modules"
 
     return install
 
