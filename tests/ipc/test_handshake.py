@@ -14,6 +14,7 @@ import platform
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -28,7 +29,7 @@ from pyprobe.ipc import (
     check_compatibility,
     new_session_token,
 )
-from pyprobe.ipc.handshake import HANDSHAKE_MAX_BYTES
+from pyprobe.ipc.handshake import HANDSHAKE_MAX_BYTES, _first_frame
 from pyprobe_tracer.ipc import TOKEN_ENV_VAR as TRACER_TOKEN_ENV_VAR
 from pyprobe_tracer.ipc import (
     HandshakeError,
@@ -440,6 +441,24 @@ def test_tracer_that_stalls_mid_frame_is_cut_off():
 
 
 # --------------------------------------------------------------- tracer side
+
+
+def test_the_first_frame_is_handed_back_with_its_watchdog_thread_already_ended():
+    # Not a moment later: a channel's cleanup is checked for leftover threads, and a
+    # loaded machine can be slow to run a cancelled timer's exit. The long switch interval
+    # keeps this thread from yielding to the timer on its own.
+    with transport_pair() as (gui, tracer):
+        send(tracer, MessageType.HANDSHAKE, handshake_payload(token=TOKEN))
+        before = set(threading.enumerate())
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1.0)
+        try:
+            frame = _first_frame(gui, TIMEOUT)
+            running = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+        finally:
+            sys.setswitchinterval(interval)
+    assert decode_message(frame).msg_type is MessageType.HANDSHAKE
+    assert running == []
 
 
 def test_tracer_raises_handshake_rejected_with_the_gui_message():

@@ -281,6 +281,7 @@ def _first_frame(transport: SocketTransport, timeout: float | None) -> bytearray
             frame = transport.recv_frame(timeout, max_bytes=HANDSHAKE_MAX_BYTES)
         finally:
             watchdog.cancel()
+            watchdog.join()  # ended now, not whenever the cancelled timer is next scheduled
             with lock:
                 state["done"] = True
     except ConnectionClosed:
