@@ -1,4 +1,4 @@
-"""sys.settrace backend (every Python, the default before 3.12).
+"""sys.settrace backend (every Python but 3.12, the default before 3.12).
 
 The global trace function runs on each call and returns None (no local tracing)
 unless the code object holds probe sites. In those frames opcode events are
