@@ -60,27 +60,28 @@ SIGNATURE = ROOT / ".tpr" / "env.signature.json"
 TPR_ENV = {"TPR_SEED": "12345", "TPR_FAILFAST_MODE": "off"}
 
 
-def cache_bytecode(session: nox.Session) -> None:
+def cache_bytecode(session: nox.Session) -> bool:
     """Let pytest cache the modules it rewrites (test files, and plugins such as
     hypothesis and tpr, whole). Where PYTHONDONTWRITEBYTECODE is set, as it often is in
     containers, pytest rewrites them again in every pytest process, and the suite starts
     hundreds (xdist workers, the gate's and tpr's nested runs): that took 0.8 s a start
     and half the suite's time. The bytecode goes under the session's venv, never beside
-    the sources."""
+    the sources. True when Python reads bytecode from a pycache prefix (this one or
+    the caller's)."""
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         session.env["PYTHONDONTWRITEBYTECODE"] = ""
         session.env["PYTHONPYCACHEPREFIX"] = str(Path(session.virtualenv.location) / "pycache")
+    return bool(session.env.get("PYTHONPYCACHEPREFIX") or os.environ.get("PYTHONPYCACHEPREFIX"))
 
 
 def install_packages(session: nox.Session, *groups: str) -> None:
     """Install the tool groups (the test group from its lock), then every package built
     fresh from packages/; pytest may cache its bytecode (cache_bytecode)."""
-    cache_bytecode(session)
+    prefixed = cache_bytecode(session)
     # Byte-compile on install, as pip does for users: uv does not by default, and every
     # tracer the tests start would compile numpy on its first start. Not under a pycache
     # prefix: Python then reads bytecode only from the prefix (filled on first import),
     # and compiling site-packages beside the sources took 2-3 s of every install.
-    prefixed = session.env.get("PYTHONPYCACHEPREFIX") or os.environ.get("PYTHONPYCACHEPREFIX")
     compile_flag = ["--compile-bytecode"] if session.venv_backend == "uv" and not prefixed else []
     for group in groups:
         if group == "test":

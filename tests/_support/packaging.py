@@ -24,7 +24,7 @@ UV_MISSING = (
 
 def run(*command: str, env: Mapping[str, str] | None = None) -> None:
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, f"{' '.join(command)}\n{result.stderr}"
 
 
 def fresh_venv(path: Path) -> Path:
